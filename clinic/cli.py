@@ -1,0 +1,111 @@
+"""Command-line tasks for the practice admin."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from . import ROOT
+from .db import get_db
+
+
+def init_app(app: Flask) -> None:
+    for command in (
+        db_upgrade_command,
+        db_revision_command,
+        create_counselor_command,
+        setup_link_command,
+        check_worksheets_command,
+    ):
+        app.cli.add_command(command)
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+    from flask import current_app
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = current_app.config["DATABASE_URL"]
+    return config
+
+
+@click.command("db-upgrade")
+@with_appcontext
+def db_upgrade_command() -> None:
+    """Bring the database up to date (creates it on first run)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+    click.echo("The database is up to date.")
+
+
+@click.command("db-revision")
+@click.argument("message")
+@with_appcontext
+def db_revision_command(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+@click.command("create-counselor")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--admin", is_flag=True, help="May manage counselor accounts.")
+@with_appcontext
+def create_counselor_command(email: str, name: str, admin: bool) -> None:
+    """Add a counselor; the password is asked for, never taken as an argument."""
+    from .counselors import add_counselor, email_taken
+    from .passwords import MAX_LENGTH, MIN_LENGTH
+
+    if email_taken(email):
+        raise click.ClickException(f"There is already an account with {email.strip().lower()}.")
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if MIN_LENGTH <= len(password) <= MAX_LENGTH:
+            break
+        click.echo(f"Please use {MIN_LENGTH} to {MAX_LENGTH} characters.", err=True)
+    counselor = add_counselor(name, email, password, is_admin=admin)
+    get_db().commit()
+    click.echo(f"{counselor.name} can now sign in with {counselor.email}.")
+
+
+@click.command("setup-link")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@with_appcontext
+def setup_link_command(base_url: str) -> None:
+    """Print a one-time link that creates the first counselor, while there is none."""
+    from .counselors import needs_setup
+    from .setup import issue_setup_token
+
+    if not needs_setup():
+        click.echo(
+            "Counselor accounts exist already; sign in at " + base_url.rstrip("/") + "/login"
+        )
+        return
+    token = issue_setup_token()
+    get_db().commit()
+    click.echo("")
+    click.echo("First run: open this link to create the first counselor account (it works once):")
+    click.echo(f"    {base_url.rstrip('/')}/setup/{token}")
+    click.echo("")
+
+
+@click.command("check-worksheets")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_worksheets_command(paths: tuple[Path, ...]) -> None:
+    """Check worksheet files (default: the built-in ones); print every problem."""
+    from .worksheets import check_paths
+
+    problems = check_paths(list(paths) or [ROOT / "worksheets"])
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("Every worksheet is fine.")

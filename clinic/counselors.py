@@ -1,0 +1,149 @@
+"""Counselor accounts: the admin adds, deactivates and reactivates them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import exists, func, select
+from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .audit import record
+from .db import get_db
+from .forms import email_address
+from .models import Counselor
+from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password
+
+bp = Blueprint("counselors", __name__, url_prefix="/counselors")
+
+
+class CounselorForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), email_address, Length(max=254)])
+    password = PasswordField(
+        "Password",
+        description=f"At least {MIN_LENGTH} characters. A few words you will remember work well.",
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=f"Please use at least {MIN_LENGTH} characters (and at most {MAX_LENGTH}).",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+    def validate_email(self, field: EmailField) -> None:
+        if email_taken(field.data):
+            raise ValidationError("There is already an account with this email.")
+
+
+class NewCounselorForm(CounselorForm):
+    is_admin = BooleanField("May manage counselor accounts")
+
+
+def needs_setup() -> bool:
+    """True on a new installation, before the first counselor exists."""
+    return not get_db().scalar(select(exists().where(Counselor.id.is_not(None))))
+
+
+def email_taken(email: str) -> bool:
+    query = select(func.count()).where(Counselor.email == email.strip().lower())
+    return bool(get_db().scalar(query))
+
+
+def add_counselor(name: str, email: str, password: str, *, is_admin: bool = False) -> Counselor:
+    """Add a counselor to the session (the caller commits)."""
+    counselor = Counselor(
+        name=name.strip(),
+        email=email.strip().lower(),
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+    )
+    get_db().add(counselor)
+    get_db().flush()
+    return counselor
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Counselor management is for admins; to anyone else these pages do not exist."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def get_counselor_or_404(counselor_id: int) -> Counselor:
+    counselor = get_db().get(Counselor, counselor_id)
+    if counselor is None:
+        abort(404)
+    return counselor
+
+
+@bp.get("/")
+@admin_required
+def index() -> ResponseReturnValue:
+    counselors = get_db().scalars(select(Counselor).order_by(Counselor.name)).all()
+    return render_template("counselors/index.html", counselors=counselors)
+
+
+@bp.get("/new")
+@admin_required
+def new() -> ResponseReturnValue:
+    return render_template("counselors/new.html", form=NewCounselorForm())
+
+
+@bp.post("/")
+@admin_required
+def create() -> ResponseReturnValue:
+    form = NewCounselorForm()
+    if not form.validate_on_submit():
+        return render_template("counselors/new.html", form=form), 400
+    counselor = add_counselor(
+        form.name.data, form.email.data, form.password.data, is_admin=form.is_admin.data
+    )
+    record("create_counselor", counselor)
+    get_db().commit()
+    flash(f"{counselor.name} can now sign in with {counselor.email}.")
+    return redirect(url_for("counselors.index"))
+
+
+@bp.post("/<id:counselor_id>/deactivate")
+@admin_required
+def deactivate(counselor_id: int) -> ResponseReturnValue:
+    counselor = get_counselor_or_404(counselor_id)
+    if counselor.id == current_user.id:
+        flash("You cannot deactivate your own account.")
+        return redirect(url_for("counselors.index"))
+    counselor.active = False
+    counselor.session_version += 1  # signs them out everywhere at once
+    record("deactivate_counselor", counselor)
+    get_db().commit()
+    flash(f"{counselor.name} can no longer sign in.")
+    return redirect(url_for("counselors.index"))
+
+
+@bp.post("/<id:counselor_id>/activate")
+@admin_required
+def activate(counselor_id: int) -> ResponseReturnValue:
+    counselor = get_counselor_or_404(counselor_id)
+    counselor.active = True
+    record("activate_counselor", counselor)
+    get_db().commit()
+    flash(f"{counselor.name} can sign in again.")
+    return redirect(url_for("counselors.index"))

@@ -1,0 +1,152 @@
+"""The counselor's couples: create, edit, archive and restore, each with exactly two partners."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .audit import record
+from .db import get_db, utcnow
+from .forms import email_address
+from .models import Couple, Partner
+
+bp = Blueprint("couples", __name__)
+
+
+class CoupleForm(FlaskForm):
+    label = StringField(
+        "Couple's name",
+        description='How the couple shows on your dashboard, such as "Sam & Alex".',
+        validators=[DataRequired(), Length(max=120)],
+    )
+    partner1_name = StringField("First partner's name", validators=[DataRequired(), Length(max=80)])
+    partner1_email = EmailField(
+        "First partner's email (optional)", validators=[Optional(), email_address, Length(max=254)]
+    )
+    partner2_name = StringField(
+        "Second partner's name", validators=[DataRequired(), Length(max=80)]
+    )
+    partner2_email = EmailField(
+        "Second partner's email (optional)", validators=[Optional(), email_address, Length(max=254)]
+    )
+
+    def fill(self, couple: Couple) -> None:
+        self.label.data = couple.label
+        for partner in couple.partners:
+            getattr(self, f"partner{partner.position}_name").data = partner.display_name
+            getattr(self, f"partner{partner.position}_email").data = partner.email
+
+    def apply(self, couple: Couple) -> None:
+        couple.label = self.label.data.strip()
+        by_position = {partner.position: partner for partner in couple.partners}
+        for position in (1, 2):
+            partner = by_position.get(position)
+            if partner is None:
+                partner = Partner(position=position)
+                couple.partners.append(partner)
+            partner.display_name = getattr(self, f"partner{position}_name").data.strip()
+            partner.email = (getattr(self, f"partner{position}_email").data or "").strip() or None
+
+
+def get_couple_or_404(couple_id: int) -> Couple:
+    """The current counselor's couple; any other couple does not exist for them."""
+    couple = get_db().get(Couple, couple_id)
+    if couple is None or couple.counselor_id != current_user.id:
+        abort(404)
+    return couple
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    archived = request.args.get("archived") == "1"
+    query = (
+        select(Couple)
+        .where(Couple.counselor_id == current_user.id)
+        .where(Couple.archived_at.is_not(None) if archived else Couple.archived_at.is_(None))
+        .options(selectinload(Couple.partners))
+        .order_by(Couple.label)
+    )
+    couples = get_db().scalars(query).all()
+    return render_template("couples/index.html", couples=couples, archived=archived)
+
+
+@bp.get("/couples/new")
+@login_required
+def new() -> ResponseReturnValue:
+    return render_template("couples/new.html", form=CoupleForm())
+
+
+@bp.post("/couples")
+@login_required
+def create() -> ResponseReturnValue:
+    form = CoupleForm()
+    if not form.validate_on_submit():
+        return render_template("couples/new.html", form=form), 400
+    couple = Couple(counselor_id=current_user.id, label="")
+    form.apply(couple)
+    get_db().add(couple)
+    record("create_couple", couple)
+    get_db().commit()
+    flash(f"{couple.label} is on your roster.")
+    return redirect(url_for("couples.show", couple_id=couple.id))
+
+
+@bp.get("/couples/<id:couple_id>")
+@login_required
+def show(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    return render_template("couples/show.html", couple=couple)
+
+
+@bp.get("/couples/<id:couple_id>/edit")
+@login_required
+def edit(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    form = CoupleForm()
+    form.fill(couple)
+    return render_template("couples/edit.html", couple=couple, form=form)
+
+
+@bp.post("/couples/<id:couple_id>")
+@login_required
+def update(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    form = CoupleForm()
+    if not form.validate_on_submit():
+        return render_template("couples/edit.html", couple=couple, form=form), 400
+    form.apply(couple)
+    record("update_couple", couple)
+    get_db().commit()
+    flash("Saved.")
+    return redirect(url_for("couples.show", couple_id=couple.id))
+
+
+@bp.post("/couples/<id:couple_id>/archive")
+@login_required
+def archive(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    if couple.archived_at is None:
+        couple.archived_at = utcnow()
+        record("archive_couple", couple)
+        get_db().commit()
+    flash(f"{couple.label} is archived. You can find them under Archived couples.")
+    return redirect(url_for("couples.index"))
+
+
+@bp.post("/couples/<id:couple_id>/restore")
+@login_required
+def restore(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    if couple.archived_at is not None:
+        couple.archived_at = None
+        record("restore_couple", couple)
+        get_db().commit()
+    flash(f"{couple.label} is back on your roster.")
+    return redirect(url_for("couples.show", couple_id=couple.id))

@@ -1,0 +1,25 @@
+"""Built-in settings; config.example.py explains each one."""
+
+PRACTICE_NAME = "Our practice"
+DATABASE_URL = ""  # empty: SQLite in the instance folder
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_IDLE_MINUTES = 30
+SESSION_MAX_HOURS = 12
+MAX_CONTENT_LENGTH = 1024 * 1024
+# The session bounds a CSRF token's life; a clock on the token would log a note-writer out.
+WTF_CSRF_TIME_LIMIT = None
+PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+LOGIN_ATTEMPTS_PER_ACCOUNT = 5
+LOGIN_ATTEMPTS_PER_ADDRESS = 20
+LOGIN_THROTTLE_MINUTES = 15
+PROXY_FIX_X_FOR = 0
+WORKSHEET_DIRS: list[str] = []
+LINK_EXPIRY_DAYS = 21
+LINK_ATTEMPTS_PER_ADDRESS = 60
+LINK_THROTTLE_MINUTES = 10
+SEEK_HELP_TEXT = (
+    "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "
+    "session. Call your local emergency number, or a crisis line in your area, at any hour."
+)

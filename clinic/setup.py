@@ -1,0 +1,65 @@
+"""The first-run page: a one-time link, printed in the terminal, creates the first counselor."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import delete, select
+
+from .audit import record
+from .auth import start_session
+from .counselors import CounselorForm, add_counselor, needs_setup
+from .db import get_db
+from .models import SetupToken
+
+bp = Blueprint("setup", __name__)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_setup_token() -> str:
+    """Replace any earlier setup token with a new one and return it; the caller commits."""
+    db = get_db()
+    token = secrets.token_urlsafe(32)
+    db.execute(delete(SetupToken))
+    db.add(SetupToken(token_hash=hash_token(token)))
+    return token
+
+
+def _check_token_or_404(token: str) -> None:
+    if len(token) > 100 or not needs_setup():
+        abort(404)
+    found = get_db().scalar(select(SetupToken).where(SetupToken.token_hash == hash_token(token)))
+    if found is None:
+        abort(404)
+
+
+@bp.get("/setup/<token>")
+def new(token: str) -> ResponseReturnValue:
+    _check_token_or_404(token)
+    return render_template("setup/new.html", form=CounselorForm(), token=token)
+
+
+@bp.post("/setup/<token>")
+def create(token: str) -> ResponseReturnValue:
+    _check_token_or_404(token)
+    form = CounselorForm()
+    if not form.validate_on_submit():
+        return render_template("setup/new.html", form=form, token=token), 400
+    db = get_db()
+    # Only the request that deletes the token may go on, even if two arrive at once.
+    used = db.execute(delete(SetupToken).where(SetupToken.token_hash == hash_token(token)))
+    if used.rowcount != 1:
+        db.rollback()
+        abort(404)
+    counselor = add_counselor(form.name.data, form.email.data, form.password.data, is_admin=True)
+    record("create_first_counselor", counselor, counselor_id=counselor.id)
+    db.commit()
+    start_session(counselor)
+    flash("Welcome. Your account is ready, and you can add colleagues under Counselors.")
+    return redirect(url_for("couples.index"))

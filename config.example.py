@@ -1,0 +1,52 @@
+# Copy this file to instance/config.py and change what you need. Every key can also be set from
+# the environment with a CLINIC_ prefix, e.g. CLINIC_PRACTICE_NAME="Riverside Counseling".
+
+# Shown in page titles, on partner pages and in the PDF header.
+PRACTICE_NAME = "Our practice"
+
+# Leave unset to keep a random key in instance/secret_key (made once, mode 0600). Set it to the
+# same long random value on every app process when you run several (python -c "import secrets;
+# print(secrets.token_hex(32))"). Short or well-known keys are refused at start-up.
+# SECRET_KEY = "..."
+
+# Empty: SQLite in the instance folder. For PostgreSQL (several app processes):
+# "postgresql+psycopg://clinic:password@localhost/clinic". DATABASE_URL in the environment works too.
+DATABASE_URL = ""
+
+# True when the app is served over HTTPS: cookies are then only sent over HTTPS.
+SESSION_COOKIE_SECURE = False
+
+# A counselor is signed out after this many minutes without a request...
+SESSION_IDLE_MINUTES = 30
+# ...and after this many hours in any case.
+SESSION_MAX_HOURS = 12
+
+# Largest request body accepted, in bytes.
+MAX_CONTENT_LENGTH = 1024 * 1024
+
+# argon2id cost: "RFC_9106_LOW_MEMORY" (64 MiB) or "RFC_9106_HIGH_MEMORY" (2 GiB).
+PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+
+# Failed sign-ins allowed per account, and per client address, within the window below.
+LOGIN_ATTEMPTS_PER_ACCOUNT = 5
+LOGIN_ATTEMPTS_PER_ADDRESS = 20
+LOGIN_THROTTLE_MINUTES = 15
+
+# Behind a reverse proxy: how many proxies set X-Forwarded-For (0: trust none).
+PROXY_FIX_X_FOR = 0
+
+# Extra folders with your practice's own worksheets (*.toml); broken files are reported and skipped.
+WORKSHEET_DIRS = []
+
+# A partner's link stops working this many days after the assignment's due date.
+LINK_EXPIRY_DAYS = 21
+
+# Requests to partner links allowed per client address within the window below.
+LINK_ATTEMPTS_PER_ADDRESS = 60
+LINK_THROTTLE_MINUTES = 10
+
+# The "when to seek more help" text at the end of every session summary.
+SEEK_HELP_TEXT = (
+    "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "
+    "session. Call your local emergency number, or a crisis line in your area, at any hour."
+)

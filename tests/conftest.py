@@ -1,0 +1,200 @@
+"""Fixtures: an app per test on its own database, a client, a CLI runner and data factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from clinic import create_app, db
+from clinic.cli import alembic_config
+from clinic.db import Model, get_db
+from clinic.models import Counselor, Couple, Partner
+from clinic.passwords import hash_password
+
+PASSWORD = "correct horse battery"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _config(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-" + "k" * 40,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "WTF_CSRF_ENABLED": False,
+        **extra,
+    }
+
+
+def _migrate(url: str) -> None:
+    app = create_app(_config(url))
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+    app.extensions["clinic.db"].kw["bind"].dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated schema, built once: a SQLite file to copy, or the PostgreSQL database."""
+    if TEST_DATABASE_URL:
+        _migrate(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "clinic.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> str:
+    if TEST_DATABASE_URL:
+        app = create_app(_config(TEST_DATABASE_URL))
+        with app.app_context():
+            names = ", ".join(f'"{t.name}"' for t in Model.metadata.sorted_tables)
+            get_db().execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            get_db().commit()
+        app.extensions["clinic.db"].kw["bind"].dispose()
+        return TEST_DATABASE_URL
+    path = tmp_path / "clinic.sqlite3"
+    shutil.copyfile(template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build an app on this test's database with extra config; each is closed afterwards."""
+    apps: list[Flask] = []
+
+    def make(**extra: Any) -> Flask:
+        app = create_app(_config(database_url, **extra))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["clinic.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class Clock:
+    """A clock the tests move by hand instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(db, "clock", fake)
+    return fake
+
+
+@pytest.fixture
+def make_counselor(app: Flask) -> Callable[..., int]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        email: str | None = None,
+        *,
+        admin: bool = False,
+        active: bool = True,
+        name: str | None = None,
+    ) -> int:
+        n = next(counter)
+        with app.app_context():
+            counselor = Counselor(
+                email=email or f"counselor{n}@example.org",
+                name=name or f"Counselor {n}",
+                password_hash=hash_password(PASSWORD),
+                is_admin=admin,
+                active=active,
+            )
+            get_db().add(counselor)
+            get_db().commit()
+            return counselor.id
+
+    return make
+
+
+@pytest.fixture
+def make_couple(app: Flask) -> Callable[..., int]:
+    def make(
+        counselor_id: int,
+        label: str = "Sam & Alex",
+        names: tuple[str, str] = ("Sam", "Alex"),
+        archived: bool = False,
+    ) -> int:
+        with app.app_context():
+            couple = Couple(counselor_id=counselor_id, label=label)
+            couple.partners = [
+                Partner(position=i + 1, display_name=name) for i, name in enumerate(names)
+            ]
+            if archived:
+                couple.archived_at = db.utcnow()
+            get_db().add(couple)
+            get_db().commit()
+            return couple.id
+
+    return make
+
+
+class Auth:
+    """Signs in through the real form, as a counselor would."""
+
+    def __init__(self, client: FlaskClient, app: Flask) -> None:
+        self.client = client
+        self.app = app
+
+    def login(self, email: str = "counselor1@example.org", password: str = PASSWORD) -> Any:
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/logout")
+
+    def email_of(self, counselor_id: int) -> str:
+        with self.app.app_context():
+            return get_db().get(Counselor, counselor_id).email
+
+
+@pytest.fixture
+def auth(client: FlaskClient, app: Flask) -> Auth:
+    return Auth(client, app)
+
+
+@pytest.fixture
+def counselor(make_counselor: Callable[..., int], auth: Auth) -> int:
+    """A signed-in counselor (an admin, like the first account of a practice)."""
+    counselor_id = make_counselor("counselor1@example.org", admin=True)
+    response = auth.login()
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return counselor_id

@@ -1,0 +1,37 @@
+"""The migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from clinic.db import Model, get_engine
+
+
+def test_migrations_match_the_models(app):
+    # The test database was built by running the migrations (see conftest.template_db).
+    with app.app_context(), get_engine().connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Model.metadata) == []
+
+
+def test_db_upgrade_command_on_a_fresh_database(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    result = app.test_cli_runner().invoke(args=["db-upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    with app.app_context(), get_engine().connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, Model.metadata) == []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL: set TEST_DATABASE_URL (as .ci/run does)",
+)
+def test_running_on_postgresql(app):
+    with app.app_context():
+        assert get_engine().dialect.name == "postgresql"
