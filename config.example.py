@@ -41,6 +41,9 @@ WORKSHEET_DIRS = []
 # A partner's link stops working this many days after the assignment's due date.
 LINK_EXPIRY_DAYS = 21
 
+# Where "Leave quickly" on a partner's page goes: a neutral site that opens fast.
+QUICK_EXIT_URL = "https://www.wikipedia.org/"
+
 # Requests to partner links allowed per client address within the window below.
 LINK_ATTEMPTS_PER_ADDRESS = 60
 LINK_THROTTLE_MINUTES = 10

@@ -38,15 +38,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
 
-    from . import auth, cli, counselors, couples, db, errors, library, security, setup
+    from . import (
+        assignments,
+        auth,
+        cli,
+        counselors,
+        couples,
+        db,
+        errors,
+        library,
+        logs,
+        respond,
+        security,
+        setup,
+    )
 
     db.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    logs.init_app()
     library.init_app(app)
-    for module in (auth, setup, counselors, couples, library):
+    for module in (auth, setup, counselors, couples, library, assignments, respond):
         app.register_blueprint(module.bp)
     return app
 

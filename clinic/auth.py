@@ -72,6 +72,8 @@ def _enforce_timeouts() -> ResponseReturnValue | None:
     if now - seen_at > idle or now - signed_in_at > limit:
         logout_user()
         session.clear()
+        if request.endpoint == "auth.login_post":
+            return None  # signing in again is exactly what should happen next
         flash("You were signed out to keep your clients' information safe. Please sign in again.")
         return redirect(
             url_for("auth.login", next=request.full_path if request.method == "GET" else None)

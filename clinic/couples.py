@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from .audit import record
 from .db import get_db, utcnow
 from .forms import email_address
-from .models import Couple, Partner
+from .links import take_fresh_tokens
+from .models import Assignment, Couple, Partner
 
 bp = Blueprint("couples", __name__)
 
@@ -98,11 +99,31 @@ def create() -> ResponseReturnValue:
     return redirect(url_for("couples.show", couple_id=couple.id))
 
 
+def couple_assignments(couple: Couple) -> list[Assignment]:
+    query = (
+        select(Assignment)
+        .where(Assignment.couple_id == couple.id)
+        .options(
+            selectinload(Assignment.links),
+            selectinload(Assignment.responses),
+            selectinload(Assignment.worksheet_version),
+        )
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    )
+    return list(get_db().scalars(query))
+
+
 @bp.get("/couples/<id:couple_id>")
 @login_required
 def show(couple_id: int) -> ResponseReturnValue:
     couple = get_couple_or_404(couple_id)
-    return render_template("couples/show.html", couple=couple)
+    return render_template(
+        "couples/show.html",
+        couple=couple,
+        assignments=couple_assignments(couple),
+        fresh=take_fresh_tokens(),
+        today=utcnow().date(),
+    )
 
 
 @bp.get("/couples/<id:couple_id>/edit")

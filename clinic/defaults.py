@@ -23,3 +23,7 @@ SEEK_HELP_TEXT = (
     "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "
     "session. Call your local emergency number, or a crisis line in your area, at any hour."
 )
+QUICK_EXIT_URL = "https://www.wikipedia.org/"
+# Partner pages send no Referer (Referrer-Policy: no-referrer), which Flask-WTF's HTTPS referrer
+# check would reject; the CSRF token and the SameSite cookie still protect every form.
+WTF_CSRF_SSL_STRICT = False

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Model, utcnow
@@ -98,3 +99,105 @@ class WorksheetVersion(Model):
     title: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(Model):
+    """A worksheet version given to a couple; its status follows from the two responses."""
+
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
+    worksheet_version_id: Mapped[int] = mapped_column(ForeignKey("worksheet_version.id"))
+    due_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    couple: Mapped[Couple] = relationship()
+    worksheet_version: Mapped[WorksheetVersion] = relationship()
+    links: Mapped[list[Link]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", order_by="Link.id"
+    )
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan"
+    )
+
+    @property
+    def locked(self) -> bool:
+        """Reviewed or closed: the partners can read their answers but not change them."""
+        return self.reviewed_at is not None or self.closed_at is not None
+
+    def response_of(self, partner: Partner) -> Response | None:
+        return next((r for r in self.responses if r.partner_id == partner.id), None)
+
+    def partner_status(self, partner: Partner) -> str:
+        """Where one partner is: not sent, sent, opened, in progress or submitted."""
+        response = self.response_of(partner)
+        if response is not None and response.submitted_at is not None:
+            return "submitted"
+        if response is not None and response.answers:
+            return "in progress"
+        links = [link for link in self.links if link.partner_id == partner.id]
+        if any(link.first_opened_at for link in links):
+            return "opened"
+        if any(link.sent_at for link in links):
+            return "sent"
+        return "not sent"
+
+    def submitted_count(self) -> int:
+        return sum(1 for r in self.responses if r.submitted_at is not None)
+
+    def overdue(self, today: date) -> bool:
+        return self.closed_at is None and self.submitted_count() < 2 and today > self.due_on
+
+    def status(self, today: date) -> str:
+        if self.closed_at is not None:
+            return "closed"
+        if self.reviewed_at is not None:
+            return "reviewed"
+        if self.submitted_count() == 2:
+            return "submitted by both"
+        if self.overdue(today):
+            return "overdue"
+        if self.submitted_count() == 1:
+            return "submitted by one"
+        order = ["not sent", "sent", "opened", "in progress"]
+        return max((self.partner_status(p) for p in self.couple.partners), key=order.index)
+
+
+class Link(Model):
+    """A partner's private link to one assignment. Only a hash of its token is kept."""
+
+    __tablename__ = "link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    first_opened_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    assignment: Mapped[Assignment] = relationship(back_populates="links")
+    partner: Mapped[Partner] = relationship()
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+class Response(Model):
+    """One partner's answers to one assignment: a working copy, and what they last sent."""
+
+    __tablename__ = "response"
+    __table_args__ = (UniqueConstraint("assignment_id", "partner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    section: Mapped[int] = mapped_column(default=0)  # where the partner was, to resume there
+    started_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    assignment: Mapped[Assignment] = relationship(back_populates="responses")
+    partner: Mapped[Partner] = relationship()

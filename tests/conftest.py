@@ -23,6 +23,7 @@ from clinic.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _config(url: str, **extra: Any) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
+    return make_app(WORKSHEET_DIRS=[str(FIXTURES)])
 
 
 @pytest.fixture
@@ -198,3 +199,29 @@ def counselor(make_counselor: Callable[..., int], auth: Auth) -> int:
     response = auth.login()
     assert response.status_code == 302, response.get_data(as_text=True)
     return counselor_id
+
+
+@pytest.fixture
+def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
+    """Assign a worksheet as a counselor would; returns its id and each partner's token."""
+    from clinic.assignments import assign
+    from clinic.links import take_fresh_tokens
+
+    def make(couple_id: int, slug: str = "two-parts", due_in_days: int = 7,
+             note: str | None = None) -> tuple[int, list[str]]:
+        with app.test_request_context():
+            couple = get_db().get(Couple, couple_id)
+            due = db.utcnow().date() + timedelta(days=due_in_days)
+            assignment = assign(couple, slug, due, note)
+            get_db().commit()
+            tokens = take_fresh_tokens()
+            return assignment.id, [tokens[link.id] for link in assignment.links]
+
+    return make
+
+
+def start_link(client: FlaskClient, token: str) -> str:
+    """Open a partner link and press Start; returns the tokenless page it leads to."""
+    response = client.post(f"/l/{token}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]

@@ -1,0 +1,201 @@
+"""Assigning worksheets to a couple, and managing each partner's private link."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectMultipleField, TextAreaField, ValidationError, widgets
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from . import links
+from .audit import record
+from .couples import get_couple_or_404
+from .db import get_db, utcnow
+from .library import snapshot, worksheets
+from .models import Assignment, Couple, Link, Response
+
+bp = Blueprint("assignments", __name__)
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def not_in_past(_form: FlaskForm, field: DateField) -> None:
+    if field.data and field.data < utcnow().date():
+        raise ValidationError("Please choose today or a later date.")
+
+
+class AssignmentForm(FlaskForm):
+    worksheets = CheckboxListField(
+        "Worksheets", validators=[DataRequired(message="Please choose at least one worksheet.")]
+    )
+    due_on = DateField(
+        "Due date",
+        validators=[InputRequired(message="Please give a due date."), not_in_past],
+    )
+    note = TextAreaField(
+        "A note to the couple (optional)",
+        description="Both partners see it above the first question.",
+        validators=[Length(max=1000)],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.worksheets.choices = [
+            (ws.slug, f"{ws.title} ({ws.estimated_minutes} min)") for ws in worksheets().values()
+        ]
+        if self.due_on.data is None and not self.is_submitted():
+            self.due_on.data = utcnow().date() + timedelta(days=7)
+
+
+class DueForm(FlaskForm):
+    due_on = DateField(
+        "New due date", validators=[InputRequired(message="Please give a due date."), not_in_past]
+    )
+
+
+def get_assignment_or_404(assignment_id: int) -> Assignment:
+    """The current counselor's assignment; anyone else's does not exist for them."""
+    assignment = get_db().get(Assignment, assignment_id)
+    if assignment is None or assignment.couple.counselor_id != current_user.id:
+        abort(404)
+    return assignment
+
+
+def get_link_or_404(assignment: Assignment, link_id: int) -> Link:
+    link = next((link for link in assignment.links if link.id == link_id), None)
+    if link is None:
+        abort(404)
+    return link
+
+
+def assign(couple: Couple, slug: str, due_on: date, note: str | None) -> Assignment:
+    """Give a couple a worksheet: one link and one empty response per partner."""
+    version = snapshot(worksheets()[slug])
+    assignment = Assignment(couple=couple, worksheet_version=version, due_on=due_on, note=note)
+    get_db().add(assignment)
+    for partner in couple.partners:
+        assignment.responses.append(Response(partner=partner, answers={}))
+        links.issue_link(assignment, partner)
+    record("assign", assignment)
+    return assignment
+
+
+@bp.get("/couples/<id:couple_id>/assignments/new")
+@login_required
+def new(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    return render_template("assignments/new.html", couple=couple, form=AssignmentForm())
+
+
+@bp.post("/couples/<id:couple_id>/assignments")
+@login_required
+def create(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    form = AssignmentForm()
+    if couple.archived_at is not None:
+        form.form_errors.append("This couple is archived. Restore them to assign worksheets.")
+        return render_template("assignments/new.html", couple=couple, form=form), 400
+    if not form.validate_on_submit():
+        return render_template("assignments/new.html", couple=couple, form=form), 400
+    made = [
+        assign(couple, slug, form.due_on.data, (form.note.data or "").strip() or None)
+        for slug in form.worksheets.data
+    ]
+    get_db().commit()
+    flash("Assigned. Copy each partner's link below and send it to them.")
+    if len(made) == 1:
+        return redirect(url_for("assignments.show", assignment_id=made[0].id))
+    return redirect(url_for("couples.show", couple_id=couple.id) + "#assignments")
+
+
+@bp.get("/assignments/<id:assignment_id>")
+@login_required
+def show(assignment_id: int) -> ResponseReturnValue:
+    assignment = get_assignment_or_404(assignment_id)
+    return render_template(
+        "assignments/show.html",
+        assignment=assignment,
+        couple=assignment.couple,
+        fresh=links.take_fresh_tokens(),
+        due_form=DueForm(due_on=assignment.due_on),
+        today=utcnow().date(),
+    )
+
+
+@bp.post("/assignments/<id:assignment_id>/links/<id:link_id>/revoke")
+@login_required
+def revoke_link(assignment_id: int, link_id: int) -> ResponseReturnValue:
+    link = get_link_or_404(get_assignment_or_404(assignment_id), link_id)
+    links.revoke(link)
+    get_db().commit()
+    flash(f"{link.partner.display_name}'s link no longer works. You can issue a new one.")
+    return redirect(url_for("assignments.show", assignment_id=assignment_id))
+
+
+@bp.post("/assignments/<id:assignment_id>/links/<id:link_id>/reissue")
+@login_required
+def reissue_link(assignment_id: int, link_id: int) -> ResponseReturnValue:
+    assignment = get_assignment_or_404(assignment_id)
+    link = get_link_or_404(assignment, link_id)
+    if assignment.closed_at is not None:
+        flash("This assignment is closed, so it gets no new links.")
+    else:
+        links.reissue(link)
+        get_db().commit()
+        flash(f"A new link for {link.partner.display_name} is below. The old one stops working.")
+    return redirect(url_for("assignments.show", assignment_id=assignment_id))
+
+
+@bp.post("/assignments/<id:assignment_id>/links/<id:link_id>/sent")
+@login_required
+def mark_sent(assignment_id: int, link_id: int) -> ResponseReturnValue:
+    """Called by the copy and email buttons (and their no-script fallback)."""
+    link = get_link_or_404(get_assignment_or_404(assignment_id), link_id)
+    if link.sent_at is None:
+        link.sent_at = utcnow()
+        record("send_link", link)
+        get_db().commit()
+    return redirect(url_for("assignments.show", assignment_id=assignment_id))
+
+
+@bp.post("/assignments/<id:assignment_id>/due")
+@login_required
+def extend(assignment_id: int) -> ResponseReturnValue:
+    assignment = get_assignment_or_404(assignment_id)
+    form = DueForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "assignments/show.html",
+            assignment=assignment,
+            couple=assignment.couple,
+            fresh={},
+            due_form=form,
+            today=utcnow().date(),
+        ), 400
+    assignment.due_on = form.due_on.data
+    for link in assignment.links:
+        if link.revoked_at is None:
+            link.expires_at = links.expiry_for(assignment.due_on)
+    record("change_due_date", assignment)
+    get_db().commit()
+    flash(f"Now due {assignment.due_on:%B %-d, %Y}.")
+    return redirect(url_for("assignments.show", assignment_id=assignment_id))
+
+
+@bp.post("/assignments/<id:assignment_id>/close")
+@login_required
+def close(assignment_id: int) -> ResponseReturnValue:
+    assignment = get_assignment_or_404(assignment_id)
+    if assignment.closed_at is None:
+        assignment.closed_at = utcnow()
+        record("close_assignment", assignment)
+        get_db().commit()
+    flash("Closed. The partners can no longer change their answers.")
+    return redirect(url_for("assignments.show", assignment_id=assignment_id))

@@ -1,0 +1,32 @@
+"""Keep partner link tokens out of request logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+TOKEN_PATH = re.compile(r"/l/[A-Za-z0-9_-]+")
+
+
+class RedactTokens(logging.Filter):
+    """Replace the token in any /l/<token> path a log line carries."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _redact(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {key: _redact(value) for key, value in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_redact(value) for value in record.args)
+        return True
+
+
+def _redact(value: Any) -> Any:
+    return TOKEN_PATH.sub("/l/[token]", value) if isinstance(value, str) else value
+
+
+def init_app() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())

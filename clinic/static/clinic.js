@@ -1,0 +1,36 @@
+/* Counselor pages: copy a partner's link, and note that it was sent. */
+(function () {
+  "use strict";
+
+  var token = document.querySelector("input[name=csrf_token]");
+
+  function markSent(url) {
+    if (!url || !token) { return; }
+    var data = new FormData();
+    data.set("csrf_token", token.value);
+    fetch(url, { method: "POST", body: data, credentials: "same-origin" });
+  }
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = "Copied";
+        markSent(button.getAttribute("data-sent-url"));
+      }, function () {
+        field.select();
+        button.textContent = "Press Ctrl+C to copy";
+      });
+    });
+  });
+
+  document.querySelectorAll("a[data-sent-url]").forEach(function (link) {
+    link.addEventListener("click", function () { markSent(link.getAttribute("data-sent-url")); });
+  });
+
+  document.querySelectorAll("[data-copy-source]").forEach(function (field) {
+    field.addEventListener("focus", function () { field.select(); });
+  });
+})();

@@ -1,0 +1,264 @@
+"""A partner answers privately through their own link."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic.db import get_db, utcnow
+from clinic.models import Assignment, AuditEvent, Link, Response
+
+from .conftest import start_link
+
+PART_ONE = {"section": "0", "close": "4", "often": "weekly", "touch.hugs": "5", "touch.hands": "3"}
+PART_TWO = {"section": "1", "wish": "More walks", "story": "", "things": ["walks", "games"]}
+
+
+@pytest.fixture
+def sheet(counselor, make_couple, make_assignment):
+    """A couple with the two-parts worksheet assigned; their tokens, Sam's first."""
+    couple_id = make_couple(counselor)
+    assignment_id, tokens = make_assignment(couple_id, note="Answer on your own.")
+    return assignment_id, tokens
+
+
+@pytest.fixture
+def sam(app, sheet):
+    """Sam's phone, started through the link: (client, tokenless URL)."""
+    client = app.test_client()
+    return client, start_link(client, sheet[1][0])
+
+
+def response_of(app, position: int) -> Response:
+    with app.app_context():
+        return get_db().scalars(select(Response).order_by(Response.partner_id)).all()[position - 1]
+
+
+def test_opening_the_link_changes_nothing(app, sheet):
+    _, (token, _) = sheet
+    page = app.test_client().get(f"/l/{token}").get_data(as_text=True)
+    assert "Two parts" in page and "about 5 minutes" in page
+    assert "Counselor 1, your counselor, sees your answers." in page
+    assert "Your partner does not see them." in page
+    with app.app_context():
+        link = get_db().scalars(select(Link).order_by(Link.id)).first()
+        assert link.first_opened_at is None
+        response = get_db().scalars(select(Response)).first()
+        assert response.started_at is None
+        events = get_db().scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "open_link"))
+        assert events == 0
+
+
+def test_start_trades_the_token_for_a_session(app, sheet):
+    _, (token, _) = sheet
+    client = app.test_client()
+    url = start_link(client, token)
+    assert token not in url and url.startswith("/r/")
+    page = client.get(url).get_data(as_text=True)
+    assert "Part 1 of 2" in page and "How close do you feel?" in page
+    assert "Answer on your own." in page
+    with app.app_context():
+        link = get_db().scalars(select(Link).order_by(Link.id)).first()
+        assert link.first_opened_at is not None
+    # Coming back through the link works too and resumes.
+    assert start_link(client, token) == url
+
+
+def test_tokenless_url_needs_the_session(app, sam):
+    _, url = sam
+    assert app.test_client().get(url).status_code == 404
+
+
+def test_unknown_revoked_and_expired_links_look_the_same(app, sheet, clock):
+    assignment_id, (sam_token, alex_token) = sheet
+    with app.app_context():
+        assignment = get_db().get(Assignment, assignment_id)
+        assignment.links[1].revoked_at = utcnow()
+        get_db().commit()
+    unknown = app.test_client().get("/l/" + "x" * 43)
+    revoked = app.test_client().get(f"/l/{alex_token}")
+    clock.advance(days=7 + 22)
+    expired = app.test_client().get(f"/l/{sam_token}")
+    assert unknown.status_code == revoked.status_code == expired.status_code == 404
+    bodies = {r.get_data(as_text=True) for r in (unknown, revoked, expired)}
+    assert len(bodies) == 1
+    assert "Please ask your counselor for a new link." in bodies.pop()
+    for token in ("x" * 43, alex_token, sam_token):
+        assert app.test_client().post(f"/l/{token}").status_code == 404
+
+
+def test_expired_link_ends_the_session_too(app, sam, clock):
+    client, url = sam
+    clock.advance(days=7 + 22)
+    assert client.get(url).status_code == 404
+
+
+def test_partner_cannot_reach_the_other_partners_response(app, sheet, sam):
+    client, url = sam
+    with app.app_context():
+        alex = get_db().scalars(select(Response).order_by(Response.partner_id)).all()[1]
+    assert f"/r/{alex.id}" != url
+    assert client.get(f"/r/{alex.id}").status_code == 404
+    assert client.post(f"/r/{alex.id}", data={**PART_ONE, "autosave": "1"}).status_code == 404
+    assert response_of(app, 2).answers == {}
+
+
+def test_counselor_session_is_not_a_partner(client, sam):
+    _, url = sam
+    assert client.get(url).status_code == 404
+
+
+def test_partner_never_sees_the_other_partner(app, sam):
+    client, url = sam
+    pages = [client.get(url), client.get(url + "?section=1")]
+    for page in pages:
+        assert "Alex" not in page.get_data(as_text=True)
+
+
+def test_save_a_section_and_move_on(app, sam):
+    client, url = sam
+    response = client.post(url, data={**PART_ONE, "move": "next"})
+    assert response.headers["Location"] == url + "?section=1"
+    saved = response_of(app, 1)
+    assert saved.answers == {"close": 4, "often": "weekly", "touch": {"hugs": 5, "hands": 3}}
+    assert saved.section == 1
+    page = client.get(url).get_data(as_text=True)  # resumes where Sam left off
+    assert "Part 2 of 2" in page
+
+
+def test_save_draft_without_javascript(app, sam):
+    client, url = sam
+    response = client.post(url, data={**PART_ONE, "move": "stay"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Saved." in page
+    assert 'value="4" checked' in page
+    assert response_of(app, 1).answers["close"] == 4
+
+
+def test_autosave_merges_and_keeps_other_sections(app, sam):
+    client, url = sam
+    client.post(url, data={**PART_ONE, "autosave": "1"})
+    result = client.post(url, data={"section": "1", "wish": "Hold hands", "autosave": "1"})
+    assert result.get_json()["saved"] is True
+    answers = response_of(app, 1).answers
+    assert answers["close"] == 4 and answers["wish"] == "Hold hands"
+    client.post(url, data={"section": "0", "close": "", "autosave": "1"})  # cleared on purpose
+    assert "close" not in response_of(app, 1).answers
+
+
+def test_submit_shows_every_problem_and_keeps_every_answer(app, sam):
+    client, url = sam
+    client.post(url, data={"section": "0", "close": "2", "autosave": "1"})
+    response = client.post(url, data={"section": "1", "wish": "", "move": "submit"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "3 answers need a look" in page
+    for qid in ("often", "touch", "wish"):
+        assert f'href="#q-{qid}"' in page
+    assert 'value="2" checked' in page  # part one's answer is shown with the problems
+    assert "Part 1 of 2" in page and "Part 2 of 2" in page
+    assert response_of(app, 1).submitted_at is None
+
+
+def test_submit_then_change_until_reviewed(app, sam):
+    client, url = sam
+    client.post(url, data={**PART_ONE, "move": "next"})
+    response = client.post(url, data={**PART_TWO, "move": "submit"}, follow_redirects=True)
+    assert "Thank you" in response.get_data(as_text=True)
+    sent = response_of(app, 1)
+    assert sent.submitted_answers["things"] == ["walks", "games"]
+    # A change is a draft until sent again; the counselor keeps seeing what was sent.
+    client.post(url, data={**PART_TWO, "wish": "Cook together", "autosave": "1"})
+    assert response_of(app, 1).submitted_answers["wish"] == "More walks"
+    client.post(url, data={**PART_TWO, "wish": "Cook together", "move": "submit"})
+    assert response_of(app, 1).submitted_answers["wish"] == "Cook together"
+    with app.app_context():
+        get_db().get(Assignment, sent.assignment_id).reviewed_at = utcnow()
+        get_db().commit()
+    result = client.post(url, data={**PART_TWO, "wish": "Too late", "autosave": "1"})
+    assert result.status_code == 409
+    assert response_of(app, 1).answers["wish"] == "Cook together"
+    assert "can't be changed now" in client.get(url).get_data(as_text=True)
+
+
+def test_double_submit_stores_one_submission(app, sam):
+    client, url = sam
+    client.post(url, data={**PART_ONE, "move": "next"})
+    first = client.post(url, data={**PART_TWO, "move": "submit"})
+    when = response_of(app, 1).submitted_at
+    second = client.post(url, data={**PART_TWO, "move": "submit"})
+    assert first.status_code == second.status_code == 302
+    assert response_of(app, 1).submitted_at == when
+    with app.app_context():
+        count = get_db().scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "submit_response"))
+    assert count == 1
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("wish", "x" * 301, "Please keep this to 300 characters or fewer (you have 301)."),
+    ("close", "9", "Please choose a number from 1 to 5."),
+    ("close", "abc", "Please choose a number from 1 to 5."),
+    ("often", "sometimes", "Please choose one of the options."),
+    ("touch.hugs", "-1", "Please choose a number from 1 to 5"),
+])
+def test_bad_answers_get_a_message_and_keep_the_text(app, sam, field, value, message):
+    client, url = sam
+    section = "1" if field == "wish" else "0"
+    response = client.post(url, data={"section": section, field: value, "move": "next"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    if field == "wish":
+        assert 'value="' + "x" * 301 + '"' in page
+    assert field.split(".")[0] not in response_of(app, 1).answers
+
+
+def test_text_is_stored_verbatim_and_shown_escaped(app, sam):
+    client, url = sam
+    typed = "<script>alert('hi')</script> & <b>bold</b>\x00\x07 done"
+    client.post(url, data={"section": "1", "wish": typed, "autosave": "1"})
+    stored = response_of(app, 1).answers["wish"]
+    assert stored == "<script>alert('hi')</script> & <b>bold</b> done"
+    page = client.get(url + "?section=1").get_data(as_text=True)
+    assert "<script>alert('hi')</script>" not in page
+    assert "&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt; &amp; &lt;b&gt;" in page
+
+
+def test_oversized_request_is_a_calm_page(app, sam):
+    client, url = sam
+    response = client.post(url, data={"section": "1", "story": "y" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too much" in response.get_data(as_text=True)
+
+
+def test_client_pages_headers_and_quick_exit(app, sheet, sam):
+    client, url = sam
+    pages = [
+        app.test_client().get(f"/l/{sheet[1][1]}"),
+        app.test_client().get("/l/unknown"),
+        client.get(url),
+    ]
+    for page in pages:
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert page.headers["X-Robots-Tag"].startswith("noindex")
+        assert page.headers["Cache-Control"] == "no-store"
+        html = page.get_data(as_text=True)
+        assert "data-quick-exit" in html and "Leave quickly" in html
+
+
+def test_link_requests_are_rate_limited(make_app, counselor, make_couple, make_assignment):
+    app = make_app(LINK_ATTEMPTS_PER_ADDRESS=3)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/l/" + "z" * 43).status_code == 404
+    response = client.get("/l/" + "z" * 43)
+    assert response.status_code == 429
+    assert "too many tries" in response.get_data(as_text=True)
+
+
+def test_private_questions_are_marked_for_the_partner(sam):
+    client, url = sam
+    page = client.get(url + "?section=1").get_data(as_text=True)
+    assert "Only your counselor will see this answer." in page
