@@ -44,12 +44,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         cli,
         counselors,
         couples,
+        dashboard,
         db,
         errors,
         library,
         logs,
         respond,
+        reviews,
         security,
+        sessions,
         setup,
     )
 
@@ -59,8 +62,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     logs.init_app()
+    from .answers import display
+
+    app.jinja_env.globals["display"] = display
     library.init_app(app)
-    for module in (auth, setup, counselors, couples, library, assignments, respond):
+    blueprints = (auth, setup, dashboard, counselors, couples, library, assignments, respond, reviews,
+                  sessions)
+    for module in blueprints:
         app.register_blueprint(module.bp)
     return app
 

@@ -85,10 +85,10 @@ def _enforce_timeouts() -> ResponseReturnValue | None:
 def safe_next(target: str | None) -> str:
     """A path on this site, or the dashboard: never a redirect to somewhere else."""
     if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
-        return url_for("couples.index")
+        return url_for("dashboard.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("couples.index")
+        return url_for("dashboard.index")
     return target
 
 

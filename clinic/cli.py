@@ -14,7 +14,10 @@ from .db import get_db
 
 
 def init_app(app: Flask) -> None:
+    from .demo import demo_command
+
     for command in (
+        demo_command,
         db_upgrade_command,
         db_revision_command,
         create_counselor_command,

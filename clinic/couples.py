@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -15,7 +15,7 @@ from .audit import record
 from .db import get_db, utcnow
 from .forms import email_address
 from .links import take_fresh_tokens
-from .models import Assignment, Couple, Partner
+from .models import Assignment, CounselingSession, Couple, Partner
 
 bp = Blueprint("couples", __name__)
 
@@ -63,19 +63,17 @@ def get_couple_or_404(couple_id: int) -> Couple:
     return couple
 
 
-@bp.get("/")
+@bp.get("/couples/archived")
 @login_required
-def index() -> ResponseReturnValue:
-    archived = request.args.get("archived") == "1"
+def archived() -> ResponseReturnValue:
     query = (
         select(Couple)
-        .where(Couple.counselor_id == current_user.id)
-        .where(Couple.archived_at.is_not(None) if archived else Couple.archived_at.is_(None))
+        .where(Couple.counselor_id == current_user.id, Couple.archived_at.is_not(None))
         .options(selectinload(Couple.partners))
         .order_by(Couple.label)
     )
     couples = get_db().scalars(query).all()
-    return render_template("couples/index.html", couples=couples, archived=archived)
+    return render_template("couples/archived.html", couples=couples)
 
 
 @bp.get("/couples/new")
@@ -116,11 +114,27 @@ def couple_assignments(couple: Couple) -> list[Assignment]:
 @bp.get("/couples/<id:couple_id>")
 @login_required
 def show(couple_id: int) -> ResponseReturnValue:
+    from .reviews import couple_trends  # reviews builds on this module, so import it late
+
     couple = get_couple_or_404(couple_id)
+    assignments = couple_assignments(couple)
+    meetings = get_db().scalars(
+        select(CounselingSession)
+        .where(CounselingSession.couple_id == couple.id)
+        .options(selectinload(CounselingSession.notes), selectinload(CounselingSession.discussed))
+    ).all()
+    timeline = sorted(
+        [(a.created_at.date(), "assignment", a) for a in assignments]
+        + [(m.held_on, "session", m) for m in meetings],
+        key=lambda entry: (entry[0], entry[1] == "session"),
+        reverse=True,
+    )
     return render_template(
         "couples/show.html",
         couple=couple,
-        assignments=couple_assignments(couple),
+        assignments=assignments,
+        timeline=timeline,
+        trends=couple_trends(assignments),
         fresh=take_fresh_tokens(),
         today=utcnow().date(),
     )
@@ -158,7 +172,7 @@ def archive(couple_id: int) -> ResponseReturnValue:
         record("archive_couple", couple)
         get_db().commit()
     flash(f"{couple.label} is archived. You can find them under Archived couples.")
-    return redirect(url_for("couples.index"))
+    return redirect(url_for("dashboard.index"))
 
 
 @bp.post("/couples/<id:couple_id>/restore")

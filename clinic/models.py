@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Model, utcnow
@@ -113,6 +113,8 @@ class Assignment(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The session it was assigned from, when the counselor assigned it there.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("counseling_session.id"), index=True)
     couple: Mapped[Couple] = relationship()
     worksheet_version: Mapped[WorksheetVersion] = relationship()
     links: Mapped[list[Link]] = relationship(
@@ -199,5 +201,42 @@ class Response(Model):
     started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
+    # Set when what was sent answers a safety question with concern; the dashboard shows it.
+    concern: Mapped[bool] = mapped_column(default=False)
     assignment: Mapped[Assignment] = relationship(back_populates="responses")
     partner: Mapped[Partner] = relationship()
+
+
+session_assignment = Table(
+    "session_assignment",
+    Model.metadata,
+    Column("session_id", ForeignKey("counseling_session.id", ondelete="CASCADE"), primary_key=True),
+    Column("assignment_id", ForeignKey("assignment.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CounselingSession(Model):
+    """A session with a couple: notes, agreed next steps and the assignments talked about."""
+
+    __tablename__ = "counseling_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
+    held_on: Mapped[date]
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    couple: Mapped[Couple] = relationship()
+    notes: Mapped[list[SessionNote]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionNote.id"
+    )
+    discussed: Mapped[list[Assignment]] = relationship(secondary=session_assignment)
+
+
+class SessionNote(Model):
+    __tablename__ = "session_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("counseling_session.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # Shareable notes go into the couple's copy of the summary; the rest stay with the counselor.
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session: Mapped[CounselingSession] = relationship(back_populates="notes")

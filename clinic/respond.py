@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HTTPResponse
 
 from . import throttle
-from .answers import clean_answers
+from .answers import clean_answers, concerns
 from .audit import record
 from .auth import client_address
 from .db import get_db, utcnow
@@ -250,6 +250,7 @@ def submit(response: Response, link: Link, worksheet: Worksheet) -> ResponseRetu
     if response.submitted_answers != clean or response.submitted_at is None:
         response.submitted_answers = clean
         response.submitted_at = utcnow()
+        response.concern = bool(concerns(worksheet, clean))
         record("submit_response", response, link_id=link.id)
     get_db().commit()
     return redirect(url_for("respond.section", response_id=response.id))

@@ -62,4 +62,4 @@ def create(token: str) -> ResponseReturnValue:
     db.commit()
     start_session(counselor)
     flash("Welcome. Your account is ready, and you can add colleagues under Counselors.")
-    return redirect(url_for("couples.index"))
+    return redirect(url_for("dashboard.index"))

@@ -225,3 +225,25 @@ def start_link(client: FlaskClient, token: str) -> str:
     response = client.post(f"/l/{token}")
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"]
+
+
+@pytest.fixture
+def submit_answers(app: Flask) -> Callable[..., None]:
+    """Store what a partner sent (position 1 or 2), as the partner's page would."""
+    from clinic.answers import concerns
+    from clinic.library import stored_worksheet
+    from clinic.models import Assignment
+
+    def submit(assignment_id: int, position: int, answers: dict[str, Any]) -> None:
+        with app.app_context():
+            assignment = get_db().get(Assignment, assignment_id)
+            partner = assignment.couple.partners[position - 1]
+            response = assignment.response_of(partner)
+            response.answers = dict(answers)
+            response.submitted_answers = dict(answers)
+            response.submitted_at = db.utcnow()
+            worksheet = stored_worksheet(assignment.worksheet_version)
+            response.concern = bool(concerns(worksheet, answers))
+            get_db().commit()
+
+    return submit

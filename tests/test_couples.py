@@ -79,7 +79,7 @@ def test_archive_and_restore(app, client, counselor, make_couple):
     couple_id = make_couple(counselor, label="Jo & Lee")
     client.post(f"/couples/{couple_id}/archive", follow_redirects=True)  # shows the flash once
     assert "Jo &amp; Lee" not in client.get("/").get_data(as_text=True)
-    assert "Jo &amp; Lee" in client.get("/?archived=1").get_data(as_text=True)
+    assert "Jo &amp; Lee" in client.get("/couples/archived").get_data(as_text=True)
     client.post(f"/couples/{couple_id}/restore")
     assert "Jo &amp; Lee" in client.get("/").get_data(as_text=True)
     with app.app_context():

@@ -13,7 +13,7 @@ from .conftest import PASSWORD
 
 PAGES = [
     "/",
-    "/?archived=1",
+    "/couples/archived",
     "/couples/new",
     "/worksheets/",
     "/counselors/",

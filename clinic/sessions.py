@@ -1,0 +1,183 @@
+"""Counseling sessions: date, notes (shareable or counselor-only), next steps, what was discussed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from .assignments import AssignmentForm, CheckboxListField, assign
+from .audit import record
+from .couples import couple_assignments, get_couple_or_404
+from .db import get_db, utcnow
+from .links import take_fresh_tokens
+from .models import CounselingSession, Couple, SessionNote
+
+bp = Blueprint("sessions", __name__)
+NOTE_MAX = 4000
+
+
+class SessionForm(FlaskForm):
+    held_on = DateField("Date of the session", validators=[InputRequired("Please give a date.")])
+    discussed = CheckboxListField("Worksheets you talked about", coerce=int)
+    next_steps = TextAreaField(
+        "Agreed next steps",
+        description="Goes into both copies of the summary.",
+        validators=[Length(max=2000)],
+    )
+    note = TextAreaField("A note (optional)", validators=[Length(max=NOTE_MAX)])
+    shared = BooleanField("The couple may see this note")
+
+    def __init__(self, couple: Couple, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.discussed.choices = [
+            (a.id, f"{a.worksheet_version.title} (assigned {a.created_at:%b %-d})")
+            for a in couple_assignments(couple)
+        ]
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        "New note", validators=[DataRequired("Please write the note first."), Length(max=NOTE_MAX)]
+    )
+    shared = BooleanField("The couple may see this note")
+
+
+def get_session_or_404(session_id: int) -> CounselingSession:
+    """The current counselor's session; anyone else's does not exist for them."""
+    found = get_db().get(CounselingSession, session_id)
+    if found is None or found.couple.counselor_id != current_user.id:
+        abort(404)
+    return found
+
+
+def _apply(form: SessionForm, meeting: CounselingSession) -> None:
+    meeting.held_on = form.held_on.data
+    meeting.next_steps = (form.next_steps.data or "").strip()
+    chosen = set(form.discussed.data or [])
+    meeting.discussed = [a for a in couple_assignments(meeting.couple) if a.id in chosen]
+
+
+@bp.get("/couples/<id:couple_id>/sessions/new")
+@login_required
+def new(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    form = SessionForm(couple, held_on=utcnow().date())
+    return render_template("sessions/new.html", couple=couple, form=form)
+
+
+@bp.post("/couples/<id:couple_id>/sessions")
+@login_required
+def create(couple_id: int) -> ResponseReturnValue:
+    couple = get_couple_or_404(couple_id)
+    form = SessionForm(couple)
+    if not form.validate_on_submit():
+        return render_template("sessions/new.html", couple=couple, form=form), 400
+    meeting = CounselingSession(couple=couple, held_on=form.held_on.data)
+    _apply(form, meeting)
+    if (form.note.data or "").strip():
+        meeting.notes.append(SessionNote(text=form.note.data.strip(), shared=form.shared.data))
+    get_db().add(meeting)
+    record("create_session", meeting)
+    get_db().commit()
+    flash("Session saved.")
+    return redirect(url_for("sessions.show", session_id=meeting.id))
+
+
+def _show(meeting: CounselingSession, note_form: NoteForm | None = None,
+          assign_form: AssignmentForm | None = None, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "sessions/show.html",
+        meeting=meeting,
+        couple=meeting.couple,
+        note_form=note_form or NoteForm(),
+        assign_form=assign_form or AssignmentForm(),
+        assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
+        fresh=take_fresh_tokens(),
+        today=utcnow().date(),
+    ), status
+
+
+@bp.get("/sessions/<id:session_id>")
+@login_required
+def show(session_id: int) -> ResponseReturnValue:
+    return _show(get_session_or_404(session_id))
+
+
+@bp.get("/sessions/<id:session_id>/edit")
+@login_required
+def edit(session_id: int) -> ResponseReturnValue:
+    meeting = get_session_or_404(session_id)
+    form = SessionForm(
+        meeting.couple,
+        held_on=meeting.held_on,
+        next_steps=meeting.next_steps,
+        discussed=[a.id for a in meeting.discussed],
+    )
+    return render_template("sessions/edit.html", meeting=meeting, couple=meeting.couple, form=form)
+
+
+@bp.post("/sessions/<id:session_id>")
+@login_required
+def update(session_id: int) -> ResponseReturnValue:
+    meeting = get_session_or_404(session_id)
+    form = SessionForm(meeting.couple)
+    if not form.validate_on_submit():
+        return render_template(
+            "sessions/edit.html", meeting=meeting, couple=meeting.couple, form=form
+        ), 400
+    _apply(form, meeting)
+    record("update_session", meeting)
+    get_db().commit()
+    flash("Saved.")
+    return redirect(url_for("sessions.show", session_id=meeting.id))
+
+
+@bp.post("/sessions/<id:session_id>/notes")
+@login_required
+def add_note(session_id: int) -> ResponseReturnValue:
+    meeting = get_session_or_404(session_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _show(meeting, note_form=form, status=400)
+    meeting.notes.append(SessionNote(text=form.text.data.strip(), shared=form.shared.data))
+    record("add_note", meeting)
+    get_db().commit()
+    flash("Note added.")
+    return redirect(url_for("sessions.show", session_id=meeting.id) + "#notes")
+
+
+@bp.post("/sessions/<id:session_id>/notes/<id:note_id>/delete")
+@login_required
+def delete_note(session_id: int, note_id: int) -> ResponseReturnValue:
+    meeting = get_session_or_404(session_id)
+    note = next((n for n in meeting.notes if n.id == note_id), None)
+    if note is None:
+        abort(404)
+    meeting.notes.remove(note)
+    record("delete_note", meeting)
+    get_db().commit()
+    flash("Note deleted.")
+    return redirect(url_for("sessions.show", session_id=meeting.id) + "#notes")
+
+
+@bp.post("/sessions/<id:session_id>/assign")
+@login_required
+def assign_next(session_id: int) -> ResponseReturnValue:
+    """Assign the next worksheets straight from the session, in one step."""
+    meeting = get_session_or_404(session_id)
+    form = AssignmentForm()
+    if meeting.couple.archived_at is not None:
+        form.form_errors.append("This couple is archived. Restore them to assign worksheets.")
+        return _show(meeting, assign_form=form, status=400)
+    if not form.validate_on_submit():
+        return _show(meeting, assign_form=form, status=400)
+    for slug in form.worksheets.data:
+        assignment = assign(meeting.couple, slug, form.due_on.data, (form.note.data or "").strip() or None)
+        assignment.session_id = meeting.id
+    get_db().commit()
+    flash("Assigned. Copy each partner's link below and send it to them.")
+    return redirect(url_for("sessions.show", session_id=meeting.id) + "#next")

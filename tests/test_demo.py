@@ -1,0 +1,48 @@
+"""`flask demo` fills a fresh database with something to look at, and nothing twice."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from clinic.db import get_db
+from clinic.models import Assignment, CounselingSession, Counselor, Couple, Response
+
+
+def counts(app) -> tuple[int, ...]:
+    with app.app_context():
+        db = get_db()
+        return tuple(
+            db.scalar(select(func.count()).select_from(model))
+            for model in (Counselor, Couple, Assignment, Response, CounselingSession)
+        )
+
+
+def test_demo_runs_twice_without_duplicating(app, runner, client):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    after_one = counts(app)
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert counts(app) == after_one
+    assert after_one[1] == 5 and after_one[4] >= 5
+    password = re.search(r"password: (\S+)", second.output)[1]
+    response = client.post("/login", data={"email": "demo@example.org", "password": password})
+    assert response.status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    for heading in ("Safety answers to look at", "Both partners have answered", "Overdue",
+                    "Links not opened yet"):
+        assert heading in html
+    assert "Progress over time" in client.get("/couples/1").get_data(as_text=True)
+
+
+def test_demo_refuses_a_database_with_real_accounts(app, runner, make_counselor):
+    make_counselor("real@example.org")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "real counselor accounts" in result.output
+    assert counts(app)[1] == 0
+    forced = runner.invoke(args=["demo", "--force"])
+    assert forced.exit_code == 0
+    assert counts(app)[1] == 5
