@@ -1,10 +1,9 @@
-"""Load worksheets/*.toml into frozen dataclasses, reporting every mistake in a file at once."""
+"""Worksheets: frozen dataclasses, and loading worksheets/*.toml into them, reporting every
+mistake in a file at once. The checks themselves live in clinic.worksheet_rules."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,36 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-ID_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
-# Option and item keys are stored in answers and used in form field names ("qid.item").
-KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-POINT_RE = re.compile(r"-?(0|[1-9][0-9]{0,3})")
-KINDS = ("scale", "choice", "multi", "text", "long_text", "matrix")
-NUMERIC = frozenset({"scale", "matrix"})
-MAX_POINTS = 11
-TEXT_LIMITS = {"text": (300, 1000), "long_text": (2000, 4000)}  # (default, most allowed)
-METHODS = ("mean", "sum")
-TOP_KEYS = {"title", "summary", "estimated_minutes", "intro", "sections", "scores"}
-SECTION_KEYS = {"title", "intro", "questions"}
-SCORE_KEYS = {"id", "label", "questions", "method"}
-COMMON_KEYS = {"id", "kind", "prompt", "help", "required", "private", "guesses"}
-KIND_KEYS = {
-    "scale": {"min", "max", "labels", "flag_gap", "concern"},
-    "choice": {"options", "concern"},
-    "multi": {"options", "concern"},
-    "text": {"max_length"},
-    "long_text": {"max_length"},
-    "matrix": {"items", "min", "max", "labels", "flag_gap"},
-}
-QUESTION_KEYS = COMMON_KEYS.union(*KIND_KEYS.values())
-TYPE_NAMES = {
-    int: "a whole number",
-    str: "text in quotes",
-    bool: "true or false",
-    list: "a list in [ ]",
-    dict: "a table in { }",
-}
+from . import worksheet_rules as rules
 
 
 class WorksheetError(Exception):
@@ -85,7 +55,7 @@ class Question:
     @property
     def numeric(self) -> bool:
         """True for scale and matrix questions, whose answers are whole numbers."""
-        return self.kind in NUMERIC
+        return self.kind in rules.NUMERIC
 
     @property
     def points(self) -> tuple[int, ...]:
@@ -157,282 +127,51 @@ class Worksheet:
         return tuple(q for q in self.questions if q.guesses == qid)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, (list, dict)):
-        return TYPE_NAMES[type(value)].replace(" in ", " ")
-    return str(value)
-
-
-class _Checker:
-    """Collects problems for one file, each prefixed with the file and where in it."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.problems: list[str] = []
-
-    def add(self, where: str | None, problem: str) -> None:
-        self.problems.append(
-            f"{self.filename}: {where}: {problem}" if where else f"{self.filename}: {problem}"
-        )
-
-    def unknown(self, where: str | None, table: dict[str, Any], allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                near = difflib.get_close_matches(key, sorted(allowed), n=1)
-                self.add(
-                    where,
-                    f'unknown key "{key}"' + (f' (did you mean "{near[0]}"?)' if near else ""),
-                )
-
-    def get(
-        self,
-        where: str | None,
-        table: dict[str, Any],
-        key: str,
-        kind: type,
-        default: Any = None,
-        required: bool = False,
-    ) -> Any:
-        if key not in table:
-            if required:
-                self.add(where, f"{key} is missing")
-            return default
-        value = table[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.add(where, f"{key} must be {TYPE_NAMES[kind]}, not {_show(value)}")
-            return default
-        if required and kind is str and not str(value).strip():
-            self.add(where, f"{key} is empty")
-        return value
-
-    def pairs(self, where: str, raw: dict[str, Any], key: str, least: int) -> list[tuple[str, str]]:
-        table = self.get(where, raw, key, dict, default={}, required=True)
-        for k, v in table.items():
-            if not KEY_RE.fullmatch(k):
-                self.add(where, f'{key} key "{k}" must be lower case letters, digits, _ or -')
-            if not isinstance(v, str) or not v.strip():
-                self.add(where, f'{key} "{k}" needs a label in quotes')
-        if key in raw and len(table) < least:
-            self.add(where, f"{key} needs at least {least}, not {len(table)}")
-        return [(k, str(v)) for k, v in table.items()]
-
-
-def _question(c: _Checker, raw: dict[str, Any], pos: str) -> tuple[str, Question | None]:
-    qid, start = raw.get("id"), len(c.problems)
-    where = f"question {_show(qid)}" if isinstance(qid, str) else pos
-    if qid is None:
-        c.add(pos, "id is missing")
-    elif not isinstance(qid, str) or not ID_RE.fullmatch(qid):
-        c.add(where, "id must be lower case letters, digits and _, starting with a letter")
-    kind = c.get(where, raw, "kind", str, required=True)
-    if kind is not None and kind not in KINDS:
-        c.add(where, f'kind "{kind}" must be one of: {", ".join(KINDS)}')
-        kind = None
-    c.unknown(where, raw, QUESTION_KEYS)
-    misplaced = raw.keys() & QUESTION_KEYS - COMMON_KEYS - KIND_KEYS.get(kind or "", QUESTION_KEYS)
-    for key in sorted(misplaced):
-        c.add(where, f"{key} is not used by a {kind} question")
-    q: dict[str, Any] = {
-        "prompt": c.get(where, raw, "prompt", str, "", required=True),
-        "help": c.get(where, raw, "help", str, ""),
-        "required": c.get(where, raw, "required", bool, True),
-        "private": c.get(where, raw, "private", bool, False),
-        "guesses": c.get(where, raw, "guesses", str),
-    }
-    scale_ok = False
-    if kind in NUMERIC:
-        lo, hi = (c.get(where, raw, k, int, required=True) for k in ("min", "max"))
-        scale_ok = lo is not None and hi is not None and lo < hi and hi - lo < MAX_POINTS
-        if lo is not None and hi is not None and lo >= hi:
-            c.add(where, f"min ({lo}) must be less than max ({hi})")
-        elif lo is not None and hi is not None and not scale_ok:
-            c.add(where, f"min {lo} to max {hi} is {hi - lo + 1} points; use at most {MAX_POINTS}")
-        labels = []
-        for k, v in c.get(where, raw, "labels", dict, {}).items():
-            if not POINT_RE.fullmatch(k):
-                c.add(where, f'labels key "{k}" must be a whole number')
-            elif not isinstance(v, str) or not v.strip():
-                c.add(where, f"label {k} needs text in quotes")
-            elif scale_ok and not lo <= int(k) <= hi:
-                c.add(where, f"label {k} is outside the scale ({lo} to {hi})")
-            else:
-                labels.append((int(k), v))
-        gap = c.get(where, raw, "flag_gap", int)
-        if gap is not None and gap < 1:
-            c.add(where, f"flag_gap ({gap}) must be 1 or more")
-        elif gap is not None and scale_ok and gap > hi - lo:
-            c.add(where, f"flag_gap ({gap}) can never be reached on a {lo} to {hi} scale")
-        q.update(min=lo, max=hi, labels=tuple(sorted(labels)), flag_gap=gap)
-    if kind in ("choice", "multi"):
-        q["options"] = tuple(Option(k, v) for k, v in c.pairs(where, raw, "options", 2))
-    if kind == "matrix":
-        q["items"] = tuple(Item(k, v) for k, v in c.pairs(where, raw, "items", 1))
-    if kind in TEXT_LIMITS:
-        default, most = TEXT_LIMITS[kind]
-        q["max_length"] = c.get(where, raw, "max_length", int, default)
-        if not 1 <= q["max_length"] <= most:
-            c.add(where, f"max_length ({q['max_length']}) must be from 1 to {most}")
-    concern = c.get(where, raw, "concern", list, [])
-    if concern and not q["private"]:
-        c.add(where, "concern is only allowed on a private question (add private = true)")
-    if kind in KIND_KEYS and "concern" in KIND_KEYS[kind] and "concern" in raw:
-        valid: list[Any] = (
-            [o.value for o in q["options"]]
-            if "options" in q
-            else list(range(q["min"], q["max"] + 1))
-            if scale_ok
-            else []
-        )
-        for value in concern:
-            if (valid or "options" in q) and (isinstance(value, bool) or value not in valid):
-                c.add(where, f"concern value {_show(value)} is not an answer to this question")
-        if not concern:
-            c.add(where, "concern must list at least one answer")
-        q["concern"] = tuple(concern)
-    if len(c.problems) > start:  # a broken question would only add confusing knock-on problems
-        return str(qid), None
-    return str(qid), Question(id=str(qid), kind=kind, **q)
-
-
-def _shape_problem(q: Question, t: Question) -> str | None:
-    if q.kind != t.kind:
-        return f"must be the same kind ({t.kind}, not {q.kind})"
-    if q.numeric and (q.min, q.max) != (t.min, t.max):
-        return f"must use the same scale ({t.min} to {t.max}, not {q.min} to {q.max})"
-    if [o.value for o in q.options] != [o.value for o in t.options]:
-        return "must have the same options, in the same order"
-    if [i.id for i in q.items] != [i.id for i in t.items]:
-        return "must have the same items, in the same order"
-    return None
-
-
-def _check_guesses(c: _Checker, by_id: dict[str, Question], seen: set[str]) -> None:
-    for q in by_id.values():
-        if q.guesses is None:
-            continue
-        where, t = f'question "{q.id}"', by_id.get(q.guesses)
-        if q.flag_gap is not None:
-            c.add(where, "flag_gap has no effect on a guess; put it on the question guessed")
-        if t is None:
-            if q.guesses not in seen:  # a broken target was reported already
-                c.add(where, f'guesses "{q.guesses}", but there is no such question')
-        elif t is q:
-            c.add(where, "a question cannot guess itself")
-        elif t.guesses is not None:
-            c.add(where, f'guesses "{t.id}", which is itself a guess')
-        elif problem := _shape_problem(q, t):
-            c.add(where, f'guesses "{t.id}", so it {problem}')
-        elif t.private and not q.private:
-            c.add(where, f'guesses the private question "{t.id}", so it must be private too')
-
-
-def _scores(c: _Checker, raw: Any, by_id: dict[str, Question], seen: set[str]) -> list[Score]:
-    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
-        c.add(None, "scores must be written as [[scores]] tables")
-        return []
-    out: list[Score] = []
-    for n, s in enumerate(raw, 1):
-        sid = s.get("id")
-        where = f"score {_show(sid)}" if isinstance(sid, str) else f"score {n}"
-        c.unknown(where, s, SCORE_KEYS)
-        c.get(where, s, "id", str, required=True)
-        if isinstance(sid, str) and not ID_RE.fullmatch(sid):
-            c.add(where, "id must be lower case letters, digits and _, starting with a letter")
-        if isinstance(sid, str) and sid in {o.id for o in out}:
-            c.add(where, "this score id is used twice")
-        label = c.get(where, s, "label", str, "", required=True)
-        method = c.get(where, s, "method", str, "mean")
-        if method not in METHODS:
-            c.add(where, f'method "{method}" must be one of: {", ".join(METHODS)}')
-        qids = c.get(where, s, "questions", list, [], required=True)
-        if "questions" in s and not qids:
-            c.add(where, "questions must name at least one question")
-        for qid in qids:
-            q = by_id.get(qid) if isinstance(qid, str) else None
-            if not isinstance(qid, str):
-                c.add(where, f"questions must be ids in quotes, not {_show(qid)}")
-            elif q is None and qid not in seen:
-                c.add(where, f"question {_show(qid)} does not exist")
-            elif q and not q.numeric:
-                c.add(where, f'question "{qid}" is {q.kind}; scores need scale or matrix')
-            elif q and (q.guesses or q.private):
-                c.add(
-                    where,
-                    f'question "{qid}" is a {"guess" if q.guesses else "private"} '
-                    "question and cannot be scored",
-                )
-        if len(set(map(str, qids))) < len(qids):
-            c.add(where, "a question is listed twice")
-        out.append(Score(str(sid), label, tuple(map(str, qids)), method))
-    return out
-
-
 def parse_worksheet(text: str, slug: str, filename: str) -> Worksheet:
     """Parse and check one worksheet's TOML text; raise WorksheetError listing every problem."""
-    c = _Checker(filename)
-    if not SLUG_RE.fullmatch(slug):
+    c = rules.Checker(filename)
+    if not rules.SLUG_RE.fullmatch(slug):
         c.add(None, "the file name must be lower case letters, digits and -, then .toml")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise WorksheetError([*c.problems, f"{filename}: not valid TOML: {e}"]) from None
-    c.unknown(None, data, TOP_KEYS)
-    title = c.get(None, data, "title", str, "", required=True)
-    summary = c.get(None, data, "summary", str, "", required=True)
-    if "\n" in summary.strip():
-        c.add(None, "summary must be one line")
-    minutes = c.get(None, data, "estimated_minutes", int, required=True)
-    if minutes is not None and not 1 <= minutes <= 60:
-        c.add(None, f"estimated_minutes ({minutes}) must be from 1 to 60")
-    raw_sections = c.get(None, data, "sections", list, [], required=True)
-    if not all(isinstance(s, dict) for s in raw_sections):
-        c.add(None, "sections must be written as [[sections]] tables")
-        raw_sections = []
+    header = rules.header_fields(c, data)
     sections: list[Section] = []
     by_id: dict[str, Question] = {}
     seen: set[str] = set()
-    for n, s in enumerate(raw_sections, 1):
+    for n, s in enumerate(rules.section_tables(c, data), 1):
         where = f"section {n}"
-        c.unknown(where, s, SECTION_KEYS)
         questions = []
-        raw_qs = c.get(where, s, "questions", list, [])
-        if not raw_qs or not all(isinstance(q, dict) for q in raw_qs):
-            c.add(where, "needs at least one [[sections.questions]] table")
-            raw_qs = []
-        for m, raw in enumerate(raw_qs, 1):
-            qid, q = _question(c, raw, f"{where}, question {m}")
+        for m, raw in enumerate(rules.question_tables(c, where, s), 1):
+            qid, fields = rules.question_fields(c, raw, f"{where}, question {m}")
             if qid in seen:
                 c.add(f'question "{qid}"', "this id is used twice; ids must be unique in a file")
             seen.add(qid)
-            if q is not None:
+            if fields is not None:
+                q = _question(qid, fields)
                 by_id.setdefault(q.id, q)
                 questions.append(q)
-        sections.append(
-            Section(
-                c.get(where, s, "title", str, "", required=True),
-                c.get(where, s, "intro", str, ""),
-                tuple(questions),
-            )
-        )
-    _check_guesses(c, by_id, seen)
-    scores = _scores(c, data.get("scores", []), by_id, seen)
+        title = c.get(where, s, "title", str, "", required=True)
+        sections.append(Section(title, c.get(where, s, "intro", str, ""), tuple(questions)))
+    rules.check_guesses(c, by_id, seen)
+    scores = [Score(**s) for s in rules.score_fields(c, data.get("scores", []), by_id, seen)]
     if c.problems:
         raise WorksheetError(c.problems)
     return Worksheet(
-        slug,
-        title,
-        summary.strip(),
-        minutes,
-        c.get(None, data, "intro", str, ""),
-        tuple(sections),
-        tuple(scores),
-        hashlib.sha256(text.encode("utf-8")).hexdigest()[:12],
-        text,
+        slug=slug,
+        **header,
+        sections=tuple(sections),
+        scores=tuple(scores),
+        version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:12],
+        source=text,
     )
+
+
+def _question(qid: str, fields: dict[str, Any]) -> Question:
+    options = tuple(Option(value, label) for value, label in fields.pop("options", ()))
+    items = tuple(Item(item_id, label) for item_id, label in fields.pop("items", ()))
+    return Question(id=qid, options=options, items=items, **fields)
 
 
 def load_file(path: Path) -> Worksheet:

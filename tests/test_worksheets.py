@@ -148,6 +148,10 @@ TOP_PROBLEMS = [
         "touch.toml: estimated_minutes (90) must be from 1 to 60",
     ),
     (VALID.replace('summary = "How', 'summary = "How\\n'), "touch.toml: summary must be one line"),
+    (
+        VALID.replace("estimated_minutes = 10", "estimated_minutes = 10\nintro = 3"),
+        "touch.toml: intro must be text in quotes, not 3",
+    ),
     ("colour = 'blue'\n" + VALID, 'touch.toml: unknown key "colour"'),
     ("titel = 'x'\n" + VALID, 'touch.toml: unknown key "titel" (did you mean "title"?)'),
     (
