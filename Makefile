@@ -31,5 +31,9 @@ lint: $(VENV)/.test-extras
 bench: $(VENV)/.test-extras
 	$(BIN)/python bench/pdf.py
 
+# make screenshots: pictures of the main pages in docs/screenshots/ (needs Debian's chromium)
+screenshots: $(VENV)/.test-extras
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -24,11 +24,18 @@ bp = Blueprint("counselors", __name__, url_prefix="/counselors")
 
 
 class CounselorForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), email_address, Length(max=254)])
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"}
+    )
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), email_address, Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
     password = PasswordField(
         "Password",
         description=f"At least {MIN_LENGTH} characters. A few words you will remember work well.",
+        render_kw={"autocomplete": "new-password"},
         validators=[
             DataRequired(),
             Length(
@@ -41,6 +48,7 @@ class CounselorForm(FlaskForm):
     confirm = PasswordField(
         "Password again",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
 
     def validate_email(self, field: EmailField) -> None:
