@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -162,6 +162,8 @@ def mark_sent(assignment_id: int, link_id: int) -> ResponseReturnValue:
         link.sent_at = utcnow()
         record("send_link", link)
         get_db().commit()
+    if request.form.get("background") == "1":
+        return "", 204  # the script's call: the page stays as it is, links and all
     return redirect(url_for("assignments.show", assignment_id=assignment_id))
 
 

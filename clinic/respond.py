@@ -154,8 +154,13 @@ def _section_index(worksheet: Worksheet, raw: Any, default: int) -> int:
     return min(max(index, 0), len(worksheet.sections) - 1)
 
 
-def _render(response: Response, link: Link, index: int | None, values: Any, errors: dict[str, str],
-            status: int = 200) -> ResponseReturnValue:
+def _render(
+    response: Response,
+    index: int | None,
+    values: MultiDict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> ResponseReturnValue:
     """One section (index) or, to show every problem at once, all of them (None)."""
     worksheet = _worksheet(response)
     sections = worksheet.sections if index is None else (worksheet.sections[index],)
@@ -183,7 +188,7 @@ def section(response_id: int) -> ResponseReturnValue:
             worksheet=worksheet,
         )
     index = _section_index(worksheet, request.args.get("section"), response.section)
-    return _render(response, link, index, _form_values(worksheet, response.answers), {})
+    return _render(response, index, _form_values(worksheet, response.answers), {})
 
 
 def _save(response: Response, worksheet: Worksheet, index: int | None) -> dict[str, str]:
@@ -230,7 +235,7 @@ def save(response_id: int) -> ResponseReturnValue:
     if background:
         return jsonify(saved=True, errors=errors, at=response.updated_at.isoformat())
     if errors:
-        return _render(response, link, index, request.form, errors, 400)
+        return _render(response, index, request.form, errors, 400)
     if move == "submit":
         return submit(response, link, worksheet)  # still holding the row lock taken above
     if move not in ("next", "back"):
@@ -246,7 +251,7 @@ def submit(response: Response, link: Link, worksheet: Worksheet) -> ResponseRetu
     clean, errors = clean_answers(worksheet, values, final=True)
     if errors:
         get_db().commit()  # the answers just saved stay saved
-        return _render(response, link, None, values, errors, 400)
+        return _render(response, None, values, errors, 400)
     if response.submitted_answers != clean or response.submitted_at is None:
         response.submitted_answers = clean
         response.submitted_at = utcnow()

@@ -238,3 +238,20 @@ def test_link_of_another_assignment_is_404(app, client, counselor, make_couple, 
     with app.app_context():
         foreign = get_db().get(Assignment, second).links[0].id
     assert client.post(f"/assignments/{first}/links/{foreign}/revoke").status_code == 404
+
+
+def test_copy_button_marks_sent_without_leaving_the_page(app, client, counselor, make_couple):
+    couple_id = make_couple(counselor)
+    response = client.post(
+        f"/couples/{couple_id}/assignments", data={"worksheets": ["two-parts"], "due_on": due()}
+    )
+    assignment_url = response.headers["Location"]
+    with app.app_context():
+        link_id = get_db().scalars(select(Link.id).order_by(Link.id)).first()
+    marked = client.post(f"{assignment_url}/links/{link_id}/sent", data={"background": "1"})
+    assert marked.status_code == 204
+    with app.app_context():
+        assert get_db().get(Link, link_id).sent_at is not None
+    # The links made a moment ago are still there to copy on the page.
+    page = client.get(assignment_url).get_data(as_text=True)
+    assert len(set(re.findall(r"/l/([A-Za-z0-9_-]{43})", page))) == 2

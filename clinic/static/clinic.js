@@ -8,6 +8,7 @@
     if (!url || !token) { return; }
     var data = new FormData();
     data.set("csrf_token", token.value);
+    data.set("background", "1");
     fetch(url, { method: "POST", body: data, credentials: "same-origin" });
   }
 
