@@ -54,7 +54,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         security,
         sessions,
         setup,
+        summaries,
     )
+    from .answers import display
 
     db.init_app(app)
     security.init_app(app)
@@ -62,12 +64,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     logs.init_app()
-    from .answers import display
-
     app.jinja_env.globals["display"] = display
     library.init_app(app)
-    blueprints = (auth, setup, dashboard, counselors, couples, library, assignments, respond, reviews,
-                  sessions)
+    blueprints = (
+        auth,
+        setup,
+        dashboard,
+        counselors,
+        couples,
+        library,
+        assignments,
+        respond,
+        reviews,
+        sessions,
+        summaries,
+    )
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

@@ -65,7 +65,9 @@ def build_review(
         rows = [row for row in rows if not row.question.private]
         guess_rows = [g for g in guess_rows if not g.question.private and not g.target.private]
     scores_a, scores_b = scores(worksheet, a), scores(worksheet, b)
-    lines = tuple(ScoreLine(s.label, scores_a.get(s.id), scores_b.get(s.id)) for s in worksheet.scores)
+    lines = tuple(
+        ScoreLine(s.label, scores_a.get(s.id), scores_b.get(s.id)) for s in worksheet.scores
+    )
     return WorksheetReview(
         worksheet=worksheet,
         names=names,

@@ -18,7 +18,9 @@ from .review import Trend, TrendPoint, WorksheetReview, build_review
 bp = Blueprint("reviews", __name__)
 
 
-def review_of(assignment: Assignment, *, include_private: bool = True) -> WorksheetReview:
+def review_of(
+    assignment: Assignment, *, include_private: bool = True, trends: tuple[Trend, ...] = ()
+) -> WorksheetReview:
     """What each partner sent (not their drafts), compared."""
     first, second = assignment.couple.partners
     responses = [assignment.response_of(first), assignment.response_of(second)]
@@ -33,6 +35,7 @@ def review_of(assignment: Assignment, *, include_private: bool = True) -> Worksh
             responses[1].submitted_at if responses[1] else None,
         ),
         include_private=include_private,
+        trends=trends,
     )
 
 
@@ -61,14 +64,14 @@ def mark_reviewed(assignment_id: int) -> ResponseReturnValue:
     return redirect(url_for("reviews.show", assignment_id=assignment.id))
 
 
-def couple_trends(assignments: list[Assignment]) -> list[tuple[str, tuple[Trend, ...]]]:
+def couple_trends(assignments: list[Assignment]) -> list[tuple[str, str, tuple[Trend, ...]]]:
     """Scores per partner over time, for each worksheet this couple answered more than once."""
     by_slug: dict[str, list[Assignment]] = defaultdict(list)
     for assignment in sorted(assignments, key=lambda a: (a.created_at, a.id)):
         if any(r.submitted_at for r in assignment.responses):
             by_slug[assignment.worksheet_version.slug].append(assignment)
     charts = []
-    for repeated in by_slug.values():
+    for slug, repeated in by_slug.items():
         if len(repeated) < 2:
             continue
         latest = stored_worksheet(repeated[-1].worksheet_version)
@@ -85,7 +88,7 @@ def couple_trends(assignments: list[Assignment]) -> list[tuple[str, tuple[Trend,
             )
             for score in latest.scores
         )
-        charts.append((latest.title, trends))
+        charts.append((slug, latest.title, trends))
     return charts
 
 

@@ -1,0 +1,236 @@
+"""Session summary PDFs: a Jinja template with its CSS inlined, rendered by WeasyPrint, which
+fetches nothing from disk or network.
+
+WeasyPrint is imported inside render_summary only: it costs about half a second at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import DataHandler, Request, url2pathname
+
+from flask import current_app, render_template
+from markupsafe import Markup
+
+from .answers import display
+from .summary_doc import SummaryDocument
+
+ROOT = Path(__file__).resolve().parent.parent
+CSS_PATH = ROOT / "templates" / "pdf" / "summary.css"
+FONTS_DIR = Path(__file__).resolve().parent / "static" / "fonts"
+TEMPLATE = "pdf/summary.html"
+
+# The largest summary we agree to render. bench/pdf.py renders summaries right at these limits,
+# with every answer at its longest and unbroken 'words' among them (see docs/benchmarks.md):
+# each must stay within 5 s and 400 MB. Characters count everything the layout has to set.
+MAX_CHARS = 50_000
+MAX_ROWS = 400
+# A line break in typed text starts a new line box however short the line: counted as a line's
+# worth of characters in an answer column, so 25,000 one-letter lines cannot pass as 50,000
+# characters (they would take the layout 20 s).
+NEWLINE_CHARS = 30
+# One chart costs the layout about as much as this many table rows.
+ROWS_PER_CHART = 10
+
+
+class SummaryTooLarge(ValueError):
+    """The summary is too large to render in reasonable time; refused before any layout."""
+
+    def __init__(self, chars: int, rows: int) -> None:
+        self.chars, self.rows = chars, rows
+        super().__init__(
+            f"This summary is too large to make into a PDF: about {chars:,} characters in "
+            f"{rows:,} rows, and the most we can lay out is {MAX_CHARS:,} characters and "
+            f"{MAX_ROWS:,} rows. Discuss fewer worksheets in this session's summary, or shorten "
+            "the notes."
+        )
+
+
+def _size(text: str) -> int:
+    return len(text) + text.count("\n") * NEWLINE_CHARS
+
+
+def summary_size(doc: SummaryDocument) -> tuple[int, int]:
+    """(characters, rows): what the layout will have to set, counted without rendering."""
+    texts: list[str] = [doc.practice, doc.counselor, doc.couple_label, *doc.names]
+    texts += [doc.next_steps, doc.seek_help, *doc.notes, *doc.counselor_notes]
+    rows = len(doc.overview) + len(doc.notes) + len(doc.counselor_notes)
+    for line in doc.overview:
+        texts += [line.title, line.status_a, line.status_b]
+    for review in doc.reviews:
+        texts += [review.worksheet.title, *(s.title for s in review.worksheet.sections)]
+        for row in review.rows:
+            q = row.question
+            texts += [row.item.label if row.item else q.prompt]
+            texts += [display(q, row.a), display(q, row.b)]
+        for g in review.guesses:
+            texts += [g.target.prompt, g.item.label if g.item else ""]
+            texts += [display(g.question, g.guess), display(g.target, g.actual)]
+        texts += [s.label for s in review.scores]
+        rows += len(review.rows) + len(review.guesses) + len(review.scores)
+        for trend in review.trends:
+            texts.append(trend.label)
+            rows += ROWS_PER_CHART + len(trend.points)
+    return sum(map(_size, texts)), rows
+
+
+def check_size(doc: SummaryDocument) -> None:
+    """Raise SummaryTooLarge when doc is over the limits; cheap, so call it before any work."""
+    chars, rows = summary_size(doc)
+    if chars > MAX_CHARS or rows > MAX_ROWS:
+        raise SummaryTooLarge(chars, rows)
+
+
+def pdf_title(doc: SummaryDocument) -> str:
+    """The PDF's metadata title: a date and an id, never a name or an answer."""
+    return f"Session summary {doc.session_date.isoformat()} #{doc.document_id}"
+
+
+def summary_filename(doc: SummaryDocument) -> str:
+    """session-summary-2026-11-27-<id>-counselor.pdf: a date, an id and the copy, no names."""
+    safe_id = re.sub(r"[^A-Za-z0-9-]", "", doc.document_id) or "summary"
+    return f"session-summary-{doc.session_date.isoformat()}-{safe_id}-{doc.copy}.pdf"
+
+
+# A run of characters with no break opportunity costs WeasyPrint time in the square of its length
+# (10,000 characters in a table cell: seconds). A zero-width space every few characters gives the
+# line breaker places to break, so the cost stays linear; it shows nothing, and text extraction
+# drops it. Chunks must fit the narrowest column, or overflow-wrap is back to searching.
+LONG_RUN_RE = re.compile(r"[^\s\u200b]{30,}")
+CHUNK = 8
+ZWSP = "\u200b"
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def breakable(text: str) -> str:
+    """text with a zero-width space every 8 characters inside runs of 30 or more non-spaces."""
+    return LONG_RUN_RE.sub(
+        lambda m: ZWSP.join(m[0][i : i + CHUNK] for i in range(0, len(m[0]), CHUNK)), text
+    )
+
+
+def _answer(question: Any, value: Any) -> str:
+    return breakable(display(question, value))
+
+
+def _day(value: date | None, short: bool = False) -> str:
+    """27 November 2026, or 27 Nov 2026 for table cells; English month names in any locale."""
+    if value is None:
+        return ""
+    month = MONTHS[value.month - 1]
+    return f"{value.day} {month[:3] if short else month} {value.year}"
+
+
+def _score(value: float | None) -> str:
+    return "\u2014" if value is None else f"{value:g}"
+
+
+# Template indentation: WeasyPrint's HTML parser reads every character, and no element of the
+# summary uses white-space: pre or pre-wrap, so spaces after a line break never show.
+INDENT_RE = re.compile(r"\n[ \t]+")
+CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.S)
+
+
+def render_summary_html(doc: SummaryDocument) -> str:
+    """The summary as one self-contained HTML document (needs an app context)."""
+    html = render_template(
+        TEMPLATE,
+        doc=doc,
+        # Our own stylesheet, read from the package: never anything a person typed.
+        css=Markup(CSS_COMMENT_RE.sub("", CSS_PATH.read_text(encoding="utf-8"))),
+        title=pdf_title(doc),
+        answer=_answer,
+        t=breakable,
+        day=_day,
+        score=_score,
+    )
+    return INDENT_RE.sub("\n", html)
+
+
+def _font_path(url: str) -> Path | None:
+    """The shipped font file a file: URL names, or None when it is anything else."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost") or parts.query:
+        return None
+    try:
+        path = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    fonts = FONTS_DIR.resolve()
+    if not path.is_relative_to(fonts) or not path.is_file():
+        return None
+    if path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
+        return None
+    return path
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    """The locked-down fetcher class, built on first use so WeasyPrint loads only then."""
+    from weasyprint import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
+
+    class LockedFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves data: URLs and the project's own font files; refuses and counts the rest.
+
+        Nothing goes through urllib's openers (proxies, redirects, FTP): data: URLs are decoded
+        here and font files read here.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(timeout=1, allowed_protocols=("data", "file"), allow_redirects=False)
+            self.refused: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                response = DataHandler().data_open(Request(url))
+                self.served.append("data:")
+                return URLFetcherResponse(
+                    "data:", body=response.read(), headers=dict(response.headers.items())
+                )
+            path = _font_path(url) if scheme == "file" else None
+            if path is not None:
+                self.served.append(path.name)
+                kind = path.suffix.lower().lstrip(".")
+                return URLFetcherResponse(
+                    path.as_uri(), body=path.read_bytes(), headers={"Content-Type": f"font/{kind}"}
+                )
+            self.refused.append(url[:200])
+            raise ValueError("summaries fetch nothing: refused " + url[:80])
+
+    return LockedFetcher
+
+
+def make_fetcher() -> Any:
+    """A fresh locked-down fetcher; its .refused and .served lists tell what was asked for."""
+    return _fetcher_class()()
+
+
+def render_summary(doc: SummaryDocument, *, fetcher: Any = None) -> bytes:
+    """The summary as a tagged PDF (PDF/UA-1). Needs an app context; may raise SummaryTooLarge."""
+    check_size(doc)
+    html = render_summary_html(doc)
+    from weasyprint import HTML
+
+    fetcher = fetcher if fetcher is not None else make_fetcher()
+    out = io.BytesIO()
+    # No base_url: a relative reference has nothing to resolve against, so it is never fetched.
+    HTML(string=html, url_fetcher=fetcher).write_pdf(
+        out, pdf_variant="pdf/ua-1", presentational_hints=False, custom_metadata=False
+    )
+    if fetcher.refused:
+        current_app.logger.warning(
+            "PDF summary #%s: refused %d fetch attempt(s)", doc.document_id, len(fetcher.refused)
+        )
+    return out.getvalue()
