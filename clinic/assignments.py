@@ -50,7 +50,7 @@ class AssignmentForm(FlaskForm):
         self.worksheets.choices = [
             (ws.slug, f"{ws.title} ({ws.estimated_minutes} min)") for ws in worksheets().values()
         ]
-        if self.due_on.data is None and not self.is_submitted():
+        if self.due_on.data is None and not self.due_on.raw_data:  # a fresh form, not a post
             self.due_on.data = utcnow().date() + timedelta(days=7)
 
 

@@ -118,11 +118,17 @@ def show(couple_id: int) -> ResponseReturnValue:
 
     couple = get_couple_or_404(couple_id)
     assignments = couple_assignments(couple)
-    meetings = get_db().scalars(
-        select(CounselingSession)
-        .where(CounselingSession.couple_id == couple.id)
-        .options(selectinload(CounselingSession.notes), selectinload(CounselingSession.discussed))
-    ).all()
+    meetings = (
+        get_db()
+        .scalars(
+            select(CounselingSession)
+            .where(CounselingSession.couple_id == couple.id)
+            .options(
+                selectinload(CounselingSession.notes), selectinload(CounselingSession.discussed)
+            )
+        )
+        .all()
+    )
     timeline = sorted(
         [(a.created_at.date(), "assignment", a) for a in assignments]
         + [(m.held_on, "session", m) for m in meetings],

@@ -49,8 +49,9 @@ COUPLES = [
 ]
 
 
-def sample_answers(ws: Worksheet, rng: random.Random, lean: float, *,
-                   worried: bool = False) -> dict[str, Any]:
+def sample_answers(
+    ws: Worksheet, rng: random.Random, lean: float, *, worried: bool = False
+) -> dict[str, Any]:
     """Plausible answers: lean near 1 answers high on every scale, near 0 low."""
     return {q.id: _sample(q, rng, lean, worried) for q in ws.questions}
 
@@ -103,8 +104,9 @@ def clear_demo(counselor: Counselor) -> None:
     db.flush()
 
 
-def _submit(assignment: Assignment, partner: Partner, answers: dict[str, Any], when: datetime,
-            ws: Worksheet) -> None:
+def _submit(
+    assignment: Assignment, partner: Partner, answers: dict[str, Any], when: datetime, ws: Worksheet
+) -> None:
     response = assignment.response_of(partner)
     assert response is not None
     response.answers = answers
@@ -122,12 +124,19 @@ def build_demo(counselor: Counselor, rng: random.Random) -> None:
     today = utcnow().date()
     for index, (label, first, second, lean) in enumerate(COUPLES):
         couple = Couple(counselor=counselor, label=label, created_at=utcnow() - timedelta(weeks=11))
-        couple.partners = [Partner(position=1, display_name=first),
-                           Partner(position=2, display_name=second)]
+        couple.partners = [
+            Partner(position=1, display_name=first),
+            Partner(position=2, display_name=second),
+        ]
         get_db().add(couple)
         get_db().flush()
-        history = ["before-we-meet", "emotional-intimacy", "physical-closeness",
-                   "emotional-intimacy", "quality-time"]
+        history = [
+            "before-we-meet",
+            "emotional-intimacy",
+            "physical-closeness",
+            "emotional-intimacy",
+            "quality-time",
+        ]
         given = history[: 4 + index % 2]
         for week, slug in enumerate(given):
             ws = library[slug]
@@ -153,20 +162,26 @@ def _session(couple: Couple, assignment: Assignment, held_on: date, rng: random.
     meeting = CounselingSession(
         couple=couple,
         held_on=held_on,
-        next_steps=rng.choice([
-            "One phone-free evening each week. Try a ten-minute check-in after dinner.",
-            "Each of you names one small thing that helps you feel close, and asks for it.",
-            "Take a walk together twice this week and notice what made it easy.",
-        ]),
+        next_steps=rng.choice(
+            [
+                "One phone-free evening each week. Try a ten-minute check-in after dinner.",
+                "Each of you names one small thing that helps you feel close, and asks for it.",
+                "Take a walk together twice this week and notice what made it easy.",
+            ]
+        ),
         discussed=[assignment],
     )
     meeting.notes = [
-        SessionNote(text="Warm session. Both could name a recent moment of feeling close.",
-                    shared=True, created_at=datetime.combine(held_on, datetime.min.time(),
-                                                             tzinfo=utcnow().tzinfo)),
-        SessionNote(text="Watch for withdrawal when work stress comes up; revisit next time.",
-                    shared=False, created_at=datetime.combine(held_on, datetime.min.time(),
-                                                              tzinfo=utcnow().tzinfo)),
+        SessionNote(
+            text="Warm session. Both could name a recent moment of feeling close.",
+            shared=True,
+            created_at=datetime.combine(held_on, datetime.min.time(), tzinfo=utcnow().tzinfo),
+        ),
+        SessionNote(
+            text="Watch for withdrawal when work stress comes up; revisit next time.",
+            shared=False,
+            created_at=datetime.combine(held_on, datetime.min.time(), tzinfo=utcnow().tzinfo),
+        ),
     ]
     get_db().add(meeting)
 
@@ -183,8 +198,13 @@ def _pending(couple: Couple, index: int, today: date, library: dict[str, Workshe
         assignment = assign(couple, ws.slug, today - timedelta(days=3), None)
         assignment.created_at = utcnow() - timedelta(days=10)
         first = couple.partners[0]
-        _submit(assignment, first, sample_answers(ws, random.Random(7), 0.6),
-                utcnow() - timedelta(days=4), ws)
+        _submit(
+            assignment,
+            first,
+            sample_answers(ws, random.Random(7), 0.6),
+            utcnow() - timedelta(days=4),
+            ws,
+        )
     elif index == 3:  # sent but never opened
         assign(couple, "mindful-moments", today + timedelta(days=6), "Notice one moment a day.")
 

@@ -62,12 +62,6 @@ def find_link(token: str) -> Link | None:
     return link
 
 
-def current_link(assignment: Assignment, partner: Partner) -> Link | None:
-    """The partner's newest link that has not been revoked."""
-    live = [link for link in assignment.links if link.partner_id == partner.id and not link.revoked_at]
-    return live[-1] if live else None
-
-
 def revoke(link: Link) -> None:
     if link.revoked_at is None:
         link.revoked_at = utcnow()

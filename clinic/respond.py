@@ -184,7 +184,9 @@ def section(response_id: int) -> ResponseReturnValue:
     worksheet = _worksheet(response)
     if response.submitted_at is not None and "section" not in request.args:
         return render_template(
-            "respond/done.html", response=response, assignment=response.assignment,
+            "respond/done.html",
+            response=response,
+            assignment=response.assignment,
             worksheet=worksheet,
         )
     index = _section_index(worksheet, request.args.get("section"), response.section)

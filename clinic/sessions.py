@@ -1,4 +1,4 @@
-"""Counseling sessions: date, notes (shareable or counselor-only), next steps, what was discussed."""
+"""Counseling sessions: date, notes (shared or counselor-only), next steps, what was discussed."""
 
 from __future__ import annotations
 
@@ -87,14 +87,19 @@ def create(couple_id: int) -> ResponseReturnValue:
     return redirect(url_for("sessions.show", session_id=meeting.id))
 
 
-def _show(meeting: CounselingSession, note_form: NoteForm | None = None,
-          assign_form: AssignmentForm | None = None, status: int = 200) -> ResponseReturnValue:
+def _show(
+    meeting: CounselingSession,
+    note_form: NoteForm | None = None,
+    assign_form: AssignmentForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     return render_template(
         "sessions/show.html",
         meeting=meeting,
         couple=meeting.couple,
-        note_form=note_form or NoteForm(),
-        assign_form=assign_form or AssignmentForm(),
+        # Forms not being posted start fresh, not from the other form's fields.
+        note_form=note_form or NoteForm(formdata=None),
+        assign_form=assign_form or AssignmentForm(formdata=None),
         assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
         fresh=take_fresh_tokens(),
         today=utcnow().date(),
@@ -176,7 +181,9 @@ def assign_next(session_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _show(meeting, assign_form=form, status=400)
     for slug in form.worksheets.data:
-        assignment = assign(meeting.couple, slug, form.due_on.data, (form.note.data or "").strip() or None)
+        assignment = assign(
+            meeting.couple, slug, form.due_on.data, (form.note.data or "").strip() or None
+        )
         assignment.session_id = meeting.id
     get_db().commit()
     flash("Assigned. Copy each partner's link below and send it to them.")

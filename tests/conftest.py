@@ -207,8 +207,9 @@ def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
     from clinic.assignments import assign
     from clinic.links import take_fresh_tokens
 
-    def make(couple_id: int, slug: str = "two-parts", due_in_days: int = 7,
-             note: str | None = None) -> tuple[int, list[str]]:
+    def make(
+        couple_id: int, slug: str = "two-parts", due_in_days: int = 7, note: str | None = None
+    ) -> tuple[int, list[str]]:
         with app.test_request_context():
             couple = get_db().get(Couple, couple_id)
             due = db.utcnow().date() + timedelta(days=due_in_days)

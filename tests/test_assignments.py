@@ -63,14 +63,17 @@ def test_assign_several_worksheets_at_once(app, client, counselor, make_couple):
     assert sorted(versions) == ["quality-time", "two-parts"]
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"due_on": due()}, "Please choose at least one worksheet."),
-    ({"worksheets": ["two-parts"], "due_on": ""}, "Please give a due date."),
-    ({"worksheets": ["two-parts"], "due_on": "next tuesday"}, "Not a valid date value."),
-    ({"worksheets": ["two-parts"], "due_on": due(-1)}, "Please choose today or a later date."),
-    ({"worksheets": ["no-such-sheet"], "due_on": due()}, "is not a valid choice"),
-    ({"worksheets": ["two-parts"], "due_on": due(), "note": "x" * 1001}, "longer than 1000"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"due_on": due()}, "Please choose at least one worksheet."),
+        ({"worksheets": ["two-parts"], "due_on": ""}, "Please give a due date."),
+        ({"worksheets": ["two-parts"], "due_on": "next tuesday"}, "Not a valid date value."),
+        ({"worksheets": ["two-parts"], "due_on": due(-1)}, "Please choose today or a later date."),
+        ({"worksheets": ["no-such-sheet"], "due_on": due()}, "is not a valid choice"),
+        ({"worksheets": ["two-parts"], "due_on": due(), "note": "x" * 1001}, "longer than 1000"),
+    ],
+)
 def test_bad_assignment_input_is_explained(app, client, counselor, make_couple, data, message):
     couple_id = make_couple(counselor)
     response = client.post(f"/couples/{couple_id}/assignments", data={"note": "kept", **data})
@@ -157,8 +160,9 @@ def test_reissue_keeps_the_answers(app, client, counselor, make_couple, make_ass
     assert 'value="2" checked' in partner.get(url).get_data(as_text=True)
 
 
-def test_extend_due_date_extends_the_links(app, clock, client, counselor, make_couple,
-                                           make_assignment):
+def test_extend_due_date_extends_the_links(
+    app, clock, client, counselor, make_couple, make_assignment
+):
     couple_id = make_couple(counselor)
     assignment_id, (sam, _alex) = make_assignment(couple_id, due_in_days=1)
     clock.advance(days=1 + 21 + 1)
@@ -213,8 +217,9 @@ ASSIGNMENT_URLS = [
 
 
 @pytest.mark.parametrize("method,url", ASSIGNMENT_URLS)
-def test_another_counselors_assignment_is_404(app, client, counselor, make_counselor, make_couple,
-                                              make_assignment, method, url):
+def test_another_counselors_assignment_is_404(
+    app, client, counselor, make_counselor, make_couple, make_assignment, method, url
+):
     other = make_counselor("other@example.org")
     couple_id = make_couple(other, label="Not yours")
     assignment_id, _ = make_assignment(couple_id)

@@ -21,8 +21,10 @@ def seed(app, counselor_id: int, count: int, start: int = 0) -> None:
         today = utcnow().date()
         for n in range(start, start + count):
             couple = Couple(counselor_id=counselor_id, label=f"Couple {n:03d}")
-            couple.partners = [Partner(position=1, display_name=f"Pat{n}"),
-                               Partner(position=2, display_name=f"Kim{n}")]
+            couple.partners = [
+                Partner(position=1, display_name=f"Pat{n}"),
+                Partner(position=2, display_name=f"Kim{n}"),
+            ]
             db.add(couple)
             db.flush()
             due = today + timedelta(days=-2 if n % 3 == 0 else 5)
@@ -53,8 +55,9 @@ def count_queries(app, client, path: str) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("path,first", [("/", 1), ("/?q=Couple", 1), ("/?page=2", 21),
-                                        ("/couples/archived", 1)])
+@pytest.mark.parametrize(
+    "path,first", [("/", 1), ("/?q=Couple", 1), ("/?page=2", 21), ("/couples/archived", 1)]
+)
 def test_query_count_is_constant(app, client, counselor, path, first):
     seed(app, counselor, first)
     small = count_queries(app, client, path)
@@ -63,8 +66,9 @@ def test_query_count_is_constant(app, client, counselor, path, first):
     assert small == large, (small, large)
 
 
-def test_couple_page_query_count_is_constant(app, client, counselor, make_assignment,
-                                             submit_answers):
+def test_couple_page_query_count_is_constant(
+    app, client, counselor, make_assignment, submit_answers
+):
     seed(app, counselor, 1)
     few = count_queries(app, client, "/couples/1")
     for _ in range(8):
@@ -102,6 +106,7 @@ def test_long_attention_lists_are_capped(app, client, counselor):
     html = client.get("/").get_data(as_text=True)
     assert html.count("has not opened") == 10
     assert "And 30 more." in html  # 20 couples x 2 partners unopened, 10 shown
+
 
 def test_overdue(app, clock, client, counselor, make_couple, make_assignment):
     make_assignment(make_couple(counselor, label="Running late"), due_in_days=1)
@@ -146,8 +151,9 @@ def test_latest_activity(client, counselor, make_couple, make_assignment):
     assert f"Last activity {utcnow():%b} {utcnow().day}, {utcnow().year}" in html
 
 
-def test_dashboard_shows_only_my_couples(client, counselor, make_counselor, make_couple,
-                                         make_assignment, submit_answers):
+def test_dashboard_shows_only_my_couples(
+    client, counselor, make_counselor, make_couple, make_assignment, submit_answers
+):
     other = make_counselor("other@example.org")
     theirs = make_couple(other, label="Not yours", names=("Zed", "Yan"))
     assignment_id, _ = make_assignment(theirs)

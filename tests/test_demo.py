@@ -31,8 +31,12 @@ def test_demo_runs_twice_without_duplicating(app, runner, client):
     response = client.post("/login", data={"email": "demo@example.org", "password": password})
     assert response.status_code == 302
     html = client.get("/").get_data(as_text=True)
-    for heading in ("Safety answers to look at", "Both partners have answered", "Overdue",
-                    "Links not opened yet"):
+    for heading in (
+        "Safety answers to look at",
+        "Both partners have answered",
+        "Overdue",
+        "Links not opened yet",
+    ):
         assert heading in html
     with app.app_context():
         first = get_db().scalars(select(Couple.id).where(Couple.label == "Sam & Alex")).one()

@@ -45,8 +45,9 @@ def test_opening_the_link_changes_nothing(app, sheet):
         assert link.first_opened_at is None
         response = get_db().scalars(select(Response)).first()
         assert response.started_at is None
-        events = get_db().scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "open_link"))
+        events = get_db().scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "open_link")
+        )
         assert events == 0
 
 
@@ -191,18 +192,24 @@ def test_double_submit_stores_one_submission(app, sam):
     assert first.status_code == second.status_code == 302
     assert response_of(app, 1).submitted_at == when
     with app.app_context():
-        count = get_db().scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "submit_response"))
+        count = get_db().scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "submit_response")
+        )
     assert count == 1
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("wish", "x" * 301, "Please keep this to 300 characters or fewer (you have 301)."),
-    ("close", "9", "Please choose a number from 1 to 5."),
-    ("close", "abc", "Please choose a number from 1 to 5."),
-    ("often", "sometimes", "Please choose one of the options."),
-    ("touch.hugs", "-1", "Please choose a number from 1 to 5"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("wish", "x" * 301, "Please keep this to 300 characters or fewer (you have 301)."),
+        ("close", "9", "Please choose a number from 1 to 5."),
+        ("close", "abc", "Please choose a number from 1 to 5."),
+        ("often", "sometimes", "Please choose one of the options."),
+        ("touch.hugs", "-1", "Please choose a number from 1 to 5"),
+    ],
+)
 def test_bad_answers_get_a_message_and_keep_the_text(app, sam, field, value, message):
     client, url = sam
     section = "1" if field == "wish" else "0"

@@ -79,8 +79,9 @@ def run_together(*jobs) -> None:  # type: ignore[no-untyped-def]
     assert not errors, errors
 
 
-def test_two_partners_saving_at_once_lose_nothing(app, server, counselor, make_couple,
-                                                  make_assignment):
+def test_two_partners_saving_at_once_lose_nothing(
+    app, server, counselor, make_couple, make_assignment
+):
     _, (sam_token, alex_token) = make_assignment(make_couple(counselor))
     sam, sam_url = started(server, sam_token)
     alex, alex_url = started(server, alex_token)
@@ -89,12 +90,15 @@ def test_two_partners_saving_at_once_lose_nothing(app, server, counselor, make_c
         def job() -> None:
             for n in range(ROUNDS):
                 # Each save sends one part only; the other part must survive every save.
-                status, _, _ = phone.post(url, {"section": "0", "close": str(n % 5 + 1),
-                                                "autosave": "1"})
+                status, _, _ = phone.post(
+                    url, {"section": "0", "close": str(n % 5 + 1), "autosave": "1"}
+                )
                 assert status == 200
-                status, _, _ = phone.post(url, {"section": "1", "wish": f"{word} {n}",
-                                                "autosave": "1"})
+                status, _, _ = phone.post(
+                    url, {"section": "1", "wish": f"{word} {n}", "autosave": "1"}
+                )
                 assert status == 200
+
         return job
 
     run_together(typing(sam, sam_url, "sam"), typing(alex, alex_url, "alex"))
@@ -117,6 +121,7 @@ def test_submits_at_the_same_moment(app, server, counselor, make_couple, make_as
         def job() -> None:
             status, _, _ = phone.post(url, {"section": "1", "wish": "walks", "move": "submit"})
             assert status == 302
+
         return job
 
     # Both partners at once, and each pressing Send twice.
@@ -124,13 +129,17 @@ def test_submits_at_the_same_moment(app, server, counselor, make_couple, make_as
     with app.app_context():
         rows = get_db().scalars(select(Response)).all()
         assert all(row.submitted_answers["wish"] == "walks" for row in rows)
-        submits = get_db().scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "submit_response"))
+        submits = get_db().scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "submit_response")
+        )
         assert submits == 2
 
 
-def test_tokens_stay_out_of_the_request_log(app, server, counselor, make_couple, make_assignment,
-                                            caplog):
+def test_tokens_stay_out_of_the_request_log(
+    app, server, counselor, make_couple, make_assignment, caplog
+):
     _, (token, _) = make_assignment(make_couple(counselor))
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         urllib.request.urlopen(f"{server}/l/{token}", timeout=10).read()

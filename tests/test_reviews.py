@@ -9,8 +9,14 @@ import pytest
 from clinic.db import get_db
 from clinic.models import Assignment
 
-SAM = {"close": 5, "often": "daily", "touch": {"hugs": 5, "hands": 1}, "wish": "Walks <b>together</b>",
-       "things": ["walks"], "afraid": "no"}
+SAM = {
+    "close": 5,
+    "often": "daily",
+    "touch": {"hugs": 5, "hands": 1},
+    "wish": "Walks <b>together</b>",
+    "things": ["walks"],
+    "afraid": "no",
+}
 ALEX = {"close": 2, "often": "weekly", "touch": {"hugs": 4, "hands": 3}, "wish": "Dinner"}
 
 
@@ -74,14 +80,16 @@ def test_scores_per_partner(client, counselor, make_couple, make_assignment, sub
     answers = {"talk_share": 4, "talk_heard": 2, "talk_hard_topics": 3}
     submit_answers(assignment_id, 1, answers)
     html = page(client, assignment_id)
-    row = re.search(r"<th scope=\"row\">Talking openly</th>\s*<td>([^<]*)</td><td>([^<]*)</td>",
-                    html)
+    row = re.search(
+        r"<th scope=\"row\">Talking openly</th>\s*<td>([^<]*)</td><td>([^<]*)</td>", html
+    )
     assert row is not None, html
     assert row.groups() == ("3.0", "–")
 
 
-def test_guesses_against_real_answers(client, counselor, make_couple, make_assignment,
-                                      submit_answers):
+def test_guesses_against_real_answers(
+    client, counselor, make_couple, make_assignment, submit_answers
+):
     assignment_id, _ = make_assignment(make_couple(counselor), slug="quality-time")
     submit_answers(assignment_id, 1, {"time_enough": 4, "guess_time_enough": 2})
     submit_answers(assignment_id, 2, {"time_enough": 2, "guess_time_enough": 5})
@@ -101,8 +109,9 @@ def test_mark_reviewed_locks_the_answers(app, client, assignment, submit_answers
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_another_counselors_review_is_404(app, client, counselor, make_counselor, make_couple,
-                                          make_assignment, submit_answers, method):
+def test_another_counselors_review_is_404(
+    app, client, counselor, make_counselor, make_couple, make_assignment, submit_answers, method
+):
     other = make_counselor("other@example.org")
     assignment_id, _ = make_assignment(make_couple(other))
     submit_answers(assignment_id, 1, SAM)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,10 +21,16 @@ def couple(counselor, make_couple):
 
 def test_record_a_session_with_a_note(app, client, couple, make_assignment):
     assignment_id, _ = make_assignment(couple)
-    response = client.post(f"/couples/{couple}/sessions", data={
-        "held_on": TODAY, "discussed": [str(assignment_id)],
-        "next_steps": "Two walks a week.", "note": "Both seemed relaxed.", "shared": "y",
-    })
+    response = client.post(
+        f"/couples/{couple}/sessions",
+        data={
+            "held_on": TODAY,
+            "discussed": [str(assignment_id)],
+            "next_steps": "Two walks a week.",
+            "note": "Both seemed relaxed.",
+            "shared": "y",
+        },
+    )
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Two walks a week." in html and "Both seemed relaxed." in html
@@ -41,20 +48,25 @@ def test_notes_are_counselor_only_unless_marked(app, client, couple):
     client.post("/sessions/1/notes", data={"text": "For them", "shared": "y"})
     with app.app_context():
         notes = get_db().scalars(select(SessionNote).order_by(SessionNote.id)).all()
-        assert [(n.text, n.shared) for n in notes] == [("Private thought", False), ("For them", True)]
+        assert [(n.text, n.shared) for n in notes] == [
+            ("Private thought", False),
+            ("For them", True),
+        ]
     html = client.get("/sessions/1").get_data(as_text=True)
     assert "Counselor only" in html
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"held_on": ""}, "Please give a date."),
-    ({"held_on": "someday"}, "Not a valid date value."),
-    ({"held_on": TODAY, "note": "x" * 4001}, "longer than 4000"),
-    ({"held_on": TODAY, "discussed": ["999"]}, "is not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"held_on": ""}, "Please give a date."),
+        ({"held_on": "someday"}, "Not a valid date value."),
+        ({"held_on": TODAY, "note": "x" * 4001}, "longer than 4000"),
+        ({"held_on": TODAY, "discussed": ["999"]}, "is not a valid choice"),
+    ],
+)
 def test_bad_session_input_is_explained_and_kept(app, client, couple, data, message):
-    response = client.post(f"/couples/{couple}/sessions",
-                           data={"next_steps": "keep me", **data})
+    response = client.post(f"/couples/{couple}/sessions", data={"next_steps": "keep me", **data})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html and "keep me</textarea>" in html
@@ -66,7 +78,11 @@ def test_empty_note_is_refused_in_place(client, couple):
     client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY})
     response = client.post("/sessions/1/notes", data={"text": "  "})
     assert response.status_code == 400
-    assert "Please write the note first." in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Please write the note first." in html
+    # The other form on the page still offers its usual due date, a week out.
+    week = (utcnow().date() + timedelta(days=7)).isoformat()
+    assert f'name="due_on" required type="date" value="{week}"' in html
 
 
 def test_edit_session_and_delete_note(app, client, couple):
@@ -76,14 +92,18 @@ def test_edit_session_and_delete_note(app, client, couple):
     with app.app_context():
         meeting = get_db().get(CounselingSession, 1)
         assert (meeting.held_on.isoformat(), meeting.next_steps, meeting.notes) == (
-            "2026-11-20", "Rest", [])
+            "2026-11-20",
+            "Rest",
+            [],
+        )
 
 
 def test_assign_next_from_the_session(app, client, couple):
     client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY})
     due = utcnow().date().replace(year=utcnow().year + 1).isoformat()
-    response = client.post("/sessions/1/assign",
-                           data={"worksheets": ["quality-time", "two-parts"], "due_on": due})
+    response = client.post(
+        "/sessions/1/assign", data={"worksheets": ["quality-time", "two-parts"], "due_on": due}
+    )
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert len(set(re.findall(r"/l/([A-Za-z0-9_-]{43})", html))) == 4
     assert "Assigned from this session" in html
@@ -109,16 +129,18 @@ def test_timeline_and_progress_chart(app, client, couple, make_assignment, submi
     with app.app_context():
         get_db().add(CounselingSession(couple_id=couple, held_on=clock.now.date()))
         get_db().commit()
-    client.post("/login", data={"email": "counselor1@example.org",
-                                "password": "correct horse battery"})
+    client.post(
+        "/login", data={"email": "counselor1@example.org", "password": "correct horse battery"}
+    )
     html = client.get(f"/couples/{couple}").get_data(as_text=True)
     assert "Timeline" in html and "Session" in html
     assert html.count("Assigned <a") == 2
     assert "Progress over time" not in html  # the test worksheet has no scores
 
 
-def test_progress_chart_for_a_repeated_worksheet(app, client, counselor, make_couple,
-                                                 make_assignment, submit_answers):
+def test_progress_chart_for_a_repeated_worksheet(
+    app, client, counselor, make_couple, make_assignment, submit_answers
+):
     couple = make_couple(counselor)
     for values in ((2, 3), (4, 5)):
         assignment_id, _ = make_assignment(couple, slug="quality-time")
@@ -133,16 +155,21 @@ def test_progress_chart_for_a_repeated_worksheet(app, client, counselor, make_co
 
 
 SESSION_URLS = [
-    ("get", "/couples/{couple}/sessions/new"), ("post", "/couples/{couple}/sessions"),
-    ("get", "/sessions/{session}"), ("get", "/sessions/{session}/edit"),
-    ("post", "/sessions/{session}"), ("post", "/sessions/{session}/notes"),
-    ("post", "/sessions/{session}/notes/{note}/delete"), ("post", "/sessions/{session}/assign"),
+    ("get", "/couples/{couple}/sessions/new"),
+    ("post", "/couples/{couple}/sessions"),
+    ("get", "/sessions/{session}"),
+    ("get", "/sessions/{session}/edit"),
+    ("post", "/sessions/{session}"),
+    ("post", "/sessions/{session}/notes"),
+    ("post", "/sessions/{session}/notes/{note}/delete"),
+    ("post", "/sessions/{session}/assign"),
 ]
 
 
 @pytest.mark.parametrize("method,url", SESSION_URLS)
-def test_another_counselors_session_is_404(app, client, counselor, make_counselor, make_couple,
-                                           method, url):
+def test_another_counselors_session_is_404(
+    app, client, counselor, make_counselor, make_couple, method, url
+):
     other = make_counselor("other@example.org")
     couple = make_couple(other, label="Not yours")
     with app.app_context():

@@ -12,6 +12,21 @@
     });
   }
 
+  // Start replaces the welcome page in this tab's history, so Back after Leave quickly finds
+  // nothing of the worksheet. Without script the form posts as usual.
+  var start = document.querySelector("form[data-start]");
+  if (start) {
+    start.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(start.action, { method: "POST", body: new FormData(start), credentials: "same-origin" })
+        .then(function (response) {
+          if (response.ok && response.redirected) { window.location.replace(response.url); }
+          else { start.submit(); }
+        })
+        .catch(function () { start.submit(); });
+    });
+  }
+
   var problems = document.getElementById("problems");
   if (problems) { problems.focus(); }
 
@@ -78,6 +93,7 @@
 
   function changed() {
     dirty = true;
+    say("");
     schedule(700);
   }
 

@@ -28,6 +28,10 @@ from .harness import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+# Leave quickly goes here in the tests: the machine has no network, and a page of the live server
+# that is not the app's shows the partner really left.
+QUICK_EXIT_URL = "/static/clinic.css"
+
 NO_PLAYWRIGHT = importlib.util.find_spec("playwright") is None
 MISSING = (
     f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
@@ -71,7 +75,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def app(make_app: Callable[..., Flask], database_url: str) -> Flask:
     """This test's app, configured like a real installation (CSRF on, not TESTING)."""
-    return make_app(**live_config(database_url))
+    return make_app(**live_config(database_url, QUICK_EXIT_URL=QUICK_EXIT_URL))
 
 
 @pytest.fixture
@@ -84,16 +88,24 @@ def live_server(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def open_tab(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
     """Opens a tab in a fresh browser profile of its own: open_tab("phone"), or "desktop", plus
-    any Playwright context option (java_script_enabled=False, say). At the end of the test every
-    page each tab loaded is HTML-checked, and a script error or CSP refusal fails the test."""
+    any Playwright context option (java_script_enabled=False, say); open_tab(beside=tab) opens
+    another tab in that tab's profile, as a person comes back later in the same browser. At the
+    end of the test every page each tab loaded is HTML-checked, and a script error or CSP refusal
+    fails the test."""
     opened: list[tuple[BrowserContext, Page, list[str]]] = []
 
-    def open_(kind: str = "desktop", **options: Any) -> Page:
-        sizes = {"desktop": DESKTOP, "phone": PHONE}[kind]
-        context = browser.new_context(**{**sizes, "base_url": live_server, **options})
-        context.set_default_timeout(10_000)
+    def open_(kind: str = "desktop", *, beside: Page | None = None, **options: Any) -> Page:
+        if beside is not None:
+            context = beside.context
+        else:
+            sizes = {"desktop": DESKTOP, "phone": PHONE}[kind]
+            context = browser.new_context(**{**sizes, "base_url": live_server, **options})
+            context.set_default_timeout(10_000)
         tab = context.new_page()
-        checks.record_documents(tab)
+        scripts = options.get("java_script_enabled", True)
+        checks.record_documents(
+            tab, scripts=scripts and not (beside and checks.scripts_off(beside))
+        )
         problems: list[str] = []
         tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         tab.on(
@@ -113,7 +125,7 @@ def open_tab(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]
             checks.check_unchecked_documents(tab)
             assert not problems, "\n".join(problems)
     finally:
-        for context, _tab, _problems in opened:
+        for context in {id(context): context for context, _tab, _problems in opened}.values():
             context.close()
 
 

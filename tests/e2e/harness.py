@@ -114,3 +114,10 @@ def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> 
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     assert "/login" not in page.url, f"still on the sign-in page: {page.url}"
+
+
+def start_worksheet(page: Page) -> None:
+    """On a partner's welcome page (their link), press Start and wait for the first questions."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start").click()
+    assert "/r/" in page.url, f"Start did not lead to the questions: {page.url}"

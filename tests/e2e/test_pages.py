@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 from .checks import check_page
+from .harness import sign_in
 
 
 def _fits_the_screen(tab: Page) -> bool:
@@ -112,4 +115,128 @@ def test_another_counselors_couple_is_not_found(
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="We could not find that page")).to_be_visible()
     expect(page.get_by_text("Kim & Jo")).to_have_count(0)
+    check_page(page)
+
+
+def test_assignment_pages_and_their_mistakes(
+    page: Page, signed_in: Callable[..., int], make_couple: Callable[..., int]
+):
+    couple_id = make_couple(signed_in(page), "Sam & Alex", ("Sam", "Alex"))
+    page.goto(f"/couples/{couple_id}/assignments/new")
+    page.get_by_label("Due date").fill("2020-01-01")
+    page.get_by_role("button", name="Assign and make links").click()
+    expect(page.get_by_role("alert")).to_have_text("Please check the fields marked below.")
+    expect(page.get_by_role("group", name="Worksheets")).to_have_accessible_description(
+        "Please choose at least one worksheet."
+    )
+    expect(page.get_by_label("Due date")).to_have_accessible_description(
+        "Please choose today or a later date."
+    )
+    check_page(page)
+
+    page.get_by_label("Quality time plan (10 min)").check()
+    page.get_by_label("Physical closeness map", exact=False).check()
+    page.get_by_label("Due date").fill("2099-01-01")
+    page.get_by_role("button", name="Assign and make links").click()
+    expect(page.get_by_role("heading", name="New links to send")).to_be_visible()
+    expect(page.get_by_role("textbox", name=re.compile("^Private link for"))).to_have_count(4)
+    check_page(page)
+
+    page.get_by_role("link", name="links for Quality time plan").click()
+    page.get_by_label("New due date").fill("2020-01-01")
+    page.get_by_role("button", name="Change due date").click()
+    expect(page.get_by_label("New due date")).to_have_attribute("aria-invalid", "true")
+    check_page(page)
+
+    sam = page.locator("section.panel").filter(has=page.get_by_role("heading", name="Sam"))
+    sam.get_by_role("button", name="Revoke link").click()
+    expect(page.get_by_role("status")).to_contain_text("Sam's link no longer works")
+    expect(sam.get_by_text("No working link.")).to_be_visible()
+    check_page(page)
+    sam.get_by_role("button", name="Issue a new link").click()
+    expect(sam.get_by_label("Private link for Sam")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Close this assignment").click()
+    expect(page.get_by_text("Closed", exact=True)).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="See the answers side by side").click()
+    expect(
+        page.get_by_text("Gaps show once both partners have sent their answers.")
+    ).to_be_visible()
+    check_page(page)
+
+
+def test_session_pages_and_their_mistakes(
+    page: Page, signed_in: Callable[..., int], make_couple: Callable[..., int]
+):
+    couple_id = make_couple(signed_in(page), "Sam & Alex", ("Sam", "Alex"))
+    page.goto(f"/couples/{couple_id}/sessions/new")
+    page.get_by_label("Date of the session").fill("")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_label("Date of the session")).to_have_accessible_description(
+        "Please give a date."
+    )
+    check_page(page)
+
+    page.get_by_label("Date of the session").fill("2026-03-02")
+    page.get_by_label("Agreed next steps").fill("A walk twice a week.")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_role("heading", name="Session of March 2, 2026")).to_be_visible()
+
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_label("New note")).to_have_accessible_description(
+        "Please write the note first."
+    )
+    page.get_by_role("button", name="Assign and make links").click()
+    expect(page.get_by_role("group", name="Worksheets")).to_have_accessible_description(
+        "Please choose at least one worksheet."
+    )
+    check_page(page)
+
+    page.get_by_label("Quality time plan (10 min)").check()
+    page.get_by_label("Due date").fill("2099-01-01")
+    page.get_by_role("button", name="Assign and make links").click()
+    expect(page.get_by_role("heading", name="Quality time plan: Sam")).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Date of the session").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Date of the session")).to_have_attribute("aria-invalid", "true")
+    check_page(page)
+    page.get_by_role("link", name="Back to the session").click()
+    page.get_by_role("link", name="Sam & Alex").click()
+    expect(page.get_by_role("region", name="Timeline")).to_contain_text("Session")
+    check_page(page)
+
+
+def test_pages_full_of_demo_data(page: Page, app: Flask, live_server: str):
+    """`flask demo` fills every list, chart and state a counselor can meet; each page passes."""
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"password:\s*(\S+)", result.output)
+    assert found, result.output
+    sign_in(page, live_server, "demo@example.org", found.group(1))
+    for heading in ("Safety answers to look at", "Both partners have answered", "Overdue"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Sam & Alex").first.click()
+    expect(page.get_by_role("heading", name="Progress over time")).to_be_visible()
+    expect(page.locator("figure.trend svg").first).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("region", name="Timeline").get_by_role("link", name="Session").first.click()
+    expect(page.get_by_text("Counselor only", exact=True).first).to_be_visible()
+    check_page(page)
+
+    page.get_by_role("region", name="Worksheets talked about").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name="How well they know each other")).to_be_visible()
+    check_page(page)
+
+    page.goto("/")
+    overdue = page.locator(".attention-group").filter(has_text="Overdue")
+    overdue.get_by_role("link").first.click()
+    expect(page.get_by_text("Overdue", exact=True)).to_be_visible()
     check_page(page)
