@@ -15,6 +15,7 @@ from .answers import concerns
 from .assignments import assign
 from .counselors import add_counselor
 from .db import get_db, utcnow
+from .demo_answers import sample_answers
 from .library import worksheets
 from .models import (
     Assignment,
@@ -27,19 +28,9 @@ from .models import (
     session_assignment,
 )
 from .passwords import hash_password
-from .worksheets import Question, Worksheet
+from .worksheets import Worksheet
 
 DEMO_EMAIL = "demo@example.org"
-PHRASES = [
-    "Sunday mornings with coffee and no phones.",
-    "When we cook together and talk about the week.",
-    "I would like a short walk after dinner, just us.",
-    "Being asked how my day really went.",
-    "Work runs late and we both end up on our phones.",
-    "A hug when I get home, before anything else.",
-    "Planning one evening a week that is only ours.",
-    "I felt heard last Tuesday when we talked about my sister.",
-]
 COUPLES = [
     ("Sam & Alex", "Sam", "Alex", 0.8),
     ("Jordan & Casey", "Jordan", "Casey", 0.2),
@@ -47,38 +38,6 @@ COUPLES = [
     ("Lee & Morgan", "Lee", "Morgan", 0.6),
     ("Rosa & Dani", "Rosa", "Dani", 0.4),
 ]
-
-
-def sample_answers(
-    ws: Worksheet, rng: random.Random, lean: float, *, worried: bool = False
-) -> dict[str, Any]:
-    """Plausible answers: lean near 1 answers high on every scale, near 0 low."""
-    return {q.id: _sample(q, rng, lean, worried) for q in ws.questions}
-
-
-def _sample(q: Question, rng: random.Random, lean: float, worried: bool) -> Any:
-    def point() -> int:
-        assert q.min is not None and q.max is not None
-        spread = (q.max - q.min) * min(max(lean + rng.uniform(-0.3, 0.3), 0), 1)
-        return q.min + round(spread)
-
-    if q.kind == "scale":
-        safe = [p for p in q.points if p not in q.concern]
-        value = point()
-        return rng.choice(safe) if value in q.concern and not worried and safe else value
-    if q.kind == "matrix":
-        return {item.id: point() for item in q.items}
-    values = [o.value for o in q.options]
-    if q.kind == "choice":
-        if q.concern:
-            hits = [v for v in values if v in q.concern]
-            calm = [v for v in values if v not in q.concern]
-            return rng.choice(hits if worried and hits else calm or values)
-        return rng.choice(values)
-    if q.kind == "multi":
-        calm = [v for v in values if v not in q.concern] or values
-        return sorted(rng.sample(calm, k=min(len(calm), rng.randint(1, 3))), key=values.index)
-    return rng.choice(PHRASES)[: q.max_length]
 
 
 def has_real_data() -> bool:
