@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectMultipleField, TextAreaField, ValidationError, widgets
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -15,6 +14,7 @@ from . import links
 from .audit import record
 from .couples import get_couple_or_404
 from .db import get_db, utcnow
+from .forms import Form
 from .library import snapshot, worksheets
 from .models import Assignment, Couple, Link, Response
 
@@ -26,18 +26,22 @@ class CheckboxListField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def not_in_past(_form: FlaskForm, field: DateField) -> None:
-    if field.data and field.data < utcnow().date():
+def reasonable_due_date(_form: Form, field: DateField) -> None:
+    """From today to two years out: a due date, not a typo."""
+    today = utcnow().date()
+    if field.data and field.data < today:
         raise ValidationError("Please choose today or a later date.")
+    if field.data and field.data > today + timedelta(days=731):
+        raise ValidationError("Please choose a date within the next two years.")
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     worksheets = CheckboxListField(
         "Worksheets", validators=[DataRequired(message="Please choose at least one worksheet.")]
     )
     due_on = DateField(
         "Due date",
-        validators=[InputRequired(message="Please give a due date."), not_in_past],
+        validators=[InputRequired(message="Please give a due date."), reasonable_due_date],
     )
     note = TextAreaField(
         "A note to the couple (optional)",
@@ -54,9 +58,9 @@ class AssignmentForm(FlaskForm):
             self.due_on.data = utcnow().date() + timedelta(days=7)
 
 
-class DueForm(FlaskForm):
+class DueForm(Form):
     due_on = DateField(
-        "New due date", validators=[InputRequired(message="Please give a due date."), not_in_past]
+        "New due date", validators=[InputRequired(message="Please give a due date."), reasonable_due_date]
     )
 
 

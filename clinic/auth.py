@@ -18,7 +18,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -27,6 +26,7 @@ from . import throttle
 from .audit import record
 from .counselors import needs_setup
 from .db import get_db, utcnow
+from .forms import Form
 from .models import Counselor
 from .passwords import verify_password
 
@@ -39,7 +39,7 @@ login_manager.session_protection = "strong"
 BAD_LOGIN = "That email and password do not match an account."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         "Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
     )

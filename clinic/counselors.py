@@ -9,21 +9,20 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, select
 from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .audit import record
 from .db import get_db
-from .forms import email_address
+from .forms import Form, email_address
 from .models import Counselor
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password
 
 bp = Blueprint("counselors", __name__, url_prefix="/counselors")
 
 
-class CounselorForm(FlaskForm):
+class CounselorForm(Form):
     name = StringField(
         "Name", validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"}
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, StringField
@@ -13,14 +12,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .audit import record
 from .db import get_db, utcnow
-from .forms import email_address
+from .forms import Form, email_address
 from .links import take_fresh_tokens
 from .models import Assignment, CounselingSession, Couple, Partner
 
 bp = Blueprint("couples", __name__)
 
 
-class CoupleForm(FlaskForm):
+class CoupleForm(Form):
     label = StringField(
         "Couple's name",
         description='How the couple shows on your dashboard, such as "Sam & Alex".',

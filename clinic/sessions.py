@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -13,6 +12,7 @@ from .assignments import AssignmentForm, CheckboxListField, assign
 from .audit import record
 from .couples import couple_assignments, get_couple_or_404
 from .db import get_db, utcnow
+from .forms import Form
 from .links import take_fresh_tokens
 from .models import CounselingSession, Couple, SessionNote
 
@@ -20,7 +20,7 @@ bp = Blueprint("sessions", __name__)
 NOTE_MAX = 4000
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     held_on = DateField("Date of the session", validators=[InputRequired("Please give a date.")])
     discussed = CheckboxListField("Worksheets you talked about", coerce=int)
     next_steps = TextAreaField(
@@ -39,7 +39,7 @@ class SessionForm(FlaskForm):
         ]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(
         "New note", validators=[DataRequired("Please write the note first."), Length(max=NOTE_MAX)]
     )

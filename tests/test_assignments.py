@@ -70,6 +70,7 @@ def test_assign_several_worksheets_at_once(app, client, counselor, make_couple):
         ({"worksheets": ["two-parts"], "due_on": ""}, "Please give a due date."),
         ({"worksheets": ["two-parts"], "due_on": "next tuesday"}, "Not a valid date value."),
         ({"worksheets": ["two-parts"], "due_on": due(-1)}, "Please choose today or a later date."),
+    ({"worksheets": ["two-parts"], "due_on": due(800)}, "within the next two years"),
         ({"worksheets": ["no-such-sheet"], "due_on": due()}, "is not a valid choice"),
         ({"worksheets": ["two-parts"], "due_on": due(), "note": "x" * 1001}, "longer than 1000"),
     ],

@@ -1,0 +1,58 @@
+"""Layered configuration and the secret key."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from flask import Flask
+
+from clinic import _configure_secret_key, create_app
+
+
+def bare_app(tmp_path, **config) -> Flask:
+    app = Flask("clinic", instance_path=str(tmp_path / "instance"))
+    app.config.update(config)
+    return app
+
+
+def test_a_random_key_is_made_once_and_kept_private(tmp_path):
+    first = bare_app(tmp_path)
+    _configure_secret_key(first)
+    key_file = tmp_path / "instance" / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first.config["SECRET_KEY"]) == 64
+    second = bare_app(tmp_path)
+    _configure_secret_key(second)
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+
+@pytest.mark.parametrize("key", ["dev", "you-will-never-guess", "short-key-123"])
+def test_known_or_short_keys_are_refused(tmp_path, key):
+    with pytest.raises(RuntimeError, match="too short or well known"):
+        _configure_secret_key(bare_app(tmp_path, SECRET_KEY=key))
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLINIC_SECRET_KEY", "e" * 64)
+    monkeypatch.setenv("CLINIC_PRACTICE_NAME", "Riverside Counseling")
+    monkeypatch.setenv("CLINIC_SESSION_IDLE_MINUTES", "15")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
+    app = create_app()
+    assert app.config["PRACTICE_NAME"] == "Riverside Counseling"
+    assert app.config["SESSION_IDLE_MINUTES"] == 15
+    assert app.config["DATABASE_URL"].endswith("env.sqlite3")
+    app.extensions["clinic.db"].kw["bind"].dispose()
+
+
+def test_every_setting_is_documented():
+    from pathlib import Path
+
+    from clinic import defaults
+
+    example = (Path(__file__).parent.parent / "config.example.py").read_text()
+    documented = {name for name in vars(defaults) if name.isupper()}
+    internal = {"SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT",
+                "WTF_CSRF_SSL_STRICT"}
+    for name in documented - internal:
+        assert f"\n{name} = " in example or f"# {name} = " in example, name
