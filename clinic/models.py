@@ -124,11 +124,6 @@ class Assignment(Model):
         back_populates="assignment", cascade="all, delete-orphan"
     )
 
-    @property
-    def locked(self) -> bool:
-        """Reviewed or closed: the partners can read their answers but not change them."""
-        return self.reviewed_at is not None or self.closed_at is not None
-
     def response_of(self, partner: Partner) -> Response | None:
         return next((r for r in self.responses if r.partner_id == partner.id), None)
 
@@ -205,6 +200,20 @@ class Response(Model):
     concern: Mapped[bool] = mapped_column(default=False)
     assignment: Mapped[Assignment] = relationship(back_populates="responses")
     partner: Mapped[Partner] = relationship()
+
+    @property
+    def locked(self) -> bool:
+        """Closed, or sent and since reviewed: the partner can read the answers, not change them.
+
+        A partner who had not sent yet when the counselor reviewed can still answer and send.
+        """
+        assignment = self.assignment
+        reviewed = assignment.reviewed_at is not None and self.submitted_at is not None
+        return assignment.closed_at is not None or reviewed
+
+    @property
+    def unsent_changes(self) -> bool:
+        return self.submitted_at is not None and self.answers != self.submitted_answers
 
 
 session_assignment = Table(

@@ -174,7 +174,7 @@ def _render(
         index=index,
         values=values,
         errors=errors,
-        locked=response.assignment.locked,
+        locked=response.locked,
     ), status
 
 
@@ -217,9 +217,9 @@ def save(response_id: int) -> ResponseReturnValue:
     response, link = get_response_or_404(response_id, for_update=True)
     worksheet = _worksheet(response)
     background = request.form.get("autosave") == "1"
-    if response.assignment.locked:
+    if response.locked:
         get_db().rollback()
-        message = "Your counselor has already looked at these answers, so they can't be changed."
+        message = locked_message(response)
         if background:
             return jsonify(saved=False, message=message), 409
         flash(message)
@@ -245,6 +245,13 @@ def save(response_id: int) -> ResponseReturnValue:
     if index is None:
         return redirect(url_for("respond.section", response_id=response.id))
     return redirect(url_for("respond.section", response_id=response.id, section=response.section))
+
+
+@bp.app_template_global()
+def locked_message(response: Response) -> str:
+    if response.assignment.closed_at is not None:
+        return "Your counselor has closed this worksheet, so the answers can't be changed now."
+    return "Your counselor has already looked at these answers, so they can't be changed now."
 
 
 def submit(response: Response, link: Link, worksheet: Worksheet) -> ResponseReturnValue:

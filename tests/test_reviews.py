@@ -99,13 +99,17 @@ def test_guesses_against_real_answers(
     assert "Off by 1" in html and "Spot on" in html
 
 
-def test_mark_reviewed_locks_the_answers(app, client, assignment, submit_answers):
+def test_mark_reviewed_locks_what_was_sent(app, client, assignment, submit_answers):
     submit_answers(assignment, 1, SAM)
+    before = page(client, assignment)
+    assert "Alex can still answer and send." in before
     client.post(f"/assignments/{assignment}/review")
     html = page(client, assignment)
     assert "Reviewed" in html and "Mark reviewed" not in html
     with app.app_context():
-        assert get_db().get(Assignment, assignment).locked
+        sam, alex = get_db().get(Assignment, assignment).responses
+        assert sam.locked  # Sam had sent: locked
+        assert not alex.locked  # Alex had not: can still answer and send
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
