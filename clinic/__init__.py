@@ -56,7 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         setup,
         summaries,
     )
-    from .answers import display
+    from .answers import display, is_concern
 
     db.init_app(app)
     security.init_app(app)
@@ -64,7 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     logs.init_app()
-    app.jinja_env.globals["display"] = display
+    app.jinja_env.globals.update(display=display, is_concern=is_concern)
     library.init_app(app)
     blueprints = (
         auth,

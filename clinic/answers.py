@@ -226,17 +226,17 @@ def guesses(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | N
     return out
 
 
+def is_concern(q: Question, value: Any) -> bool:
+    """True when this answer to a private question is one the worksheet marks as a concern."""
+    if not (q.private and q.concern) or value is None:
+        return False
+    chosen = set(value) if isinstance(value, list) else {value}
+    return bool(chosen & set(q.concern))
+
+
 def concerns(ws: Worksheet, answers: Mapping[str, Any] | None) -> list[Question]:
     """Private questions whose answer is one the worksheet marks as a concern."""
-    hits: list[Question] = []
-    for q in ws.questions:
-        if not (q.private and q.concern):
-            continue
-        value = _value(q, answers)
-        chosen = set(value) if isinstance(value, list) else {value}
-        if value is not None and chosen & set(q.concern):
-            hits.append(q)
-    return hits
+    return [q for q in ws.questions if is_concern(q, _value(q, answers))]
 
 
 def display(question: Question, value: Any, item: Item | None = None) -> str:

@@ -60,7 +60,8 @@ class AssignmentForm(Form):
 
 class DueForm(Form):
     due_on = DateField(
-        "New due date", validators=[InputRequired(message="Please give a due date."), reasonable_due_date]
+        "New due date",
+        validators=[InputRequired(message="Please give a due date."), reasonable_due_date],
     )
 
 
@@ -110,7 +111,7 @@ def create(couple_id: int) -> ResponseReturnValue:
         return render_template("assignments/new.html", couple=couple, form=form), 400
     made = [
         assign(couple, slug, form.due_on.data, (form.note.data or "").strip() or None)
-        for slug in form.worksheets.data
+        for slug in dict.fromkeys(form.worksheets.data)  # each once, in the order given
     ]
     get_db().commit()
     flash("Assigned. Copy each partner's link below and send it to them.")

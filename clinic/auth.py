@@ -152,6 +152,13 @@ def start_session(counselor: Counselor) -> None:
     session["seen_at"] = now
 
 
+@bp.get("/still-here")
+@login_required
+def still_here() -> ResponseReturnValue:
+    """Called by the page's script while a counselor types, so typing counts as activity."""
+    return "", 204
+
+
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:

@@ -65,8 +65,13 @@ def db_revision_command(message: str) -> None:
 def create_counselor_command(email: str, name: str, admin: bool) -> None:
     """Add a counselor; the password is asked for, never taken as an argument."""
     from .counselors import add_counselor, email_taken
+    from .forms import EMAIL
     from .passwords import MAX_LENGTH, MIN_LENGTH
 
+    if not EMAIL.fullmatch(email.strip()) or len(email.strip()) > 254:
+        raise click.ClickException("Please give an email address like name@example.org.")
+    if not 1 <= len(name.strip()) <= 120:
+        raise click.ClickException("Please give a name of 1 to 120 characters.")
     if email_taken(email):
         raise click.ClickException(f"There is already an account with {email.strip().lower()}.")
     while True:

@@ -173,8 +173,12 @@ def _pending(couple: Couple, index: int, today: date, library: dict[str, Workshe
 @with_appcontext
 def demo_command(force: bool) -> None:
     """Create (or refresh) a demo counselor with couples, answers and sessions."""
+    from alembic import command
     from flask import current_app
 
+    from .cli import alembic_config
+
+    command.upgrade(alembic_config(), "head")  # a fresh database gets its tables first
     db = get_db()
     if has_real_data() and not force:
         raise click.ClickException(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -24,7 +24,9 @@ def init_app(app: Flask) -> None:
 
 
 def _render(code: int, title: str, message: str) -> ResponseReturnValue:
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    # A partner's pages keep their own layout (with Leave quickly) even when something fails.
+    template = "respond/error.html" if request.blueprint == "respond" else "errors/error.html"
+    return render_template(template, code=code, title=title, message=message), code
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
@@ -34,6 +36,12 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
+    if request.blueprint == "respond":
+        return _render(
+            400,
+            "This page has expired",
+            "Please open your link again. The answers you saved before are safe.",
+        )
     return _render(
         400,
         "This page was open too long",

@@ -13,9 +13,8 @@ from wtforms.validators import Regexp
 INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # A light check: the only real test of an address is a message that arrives.
-email_address = Regexp(
-    r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Please enter an email address like name@example.org."
-)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+email_address = Regexp(EMAIL, message="Please enter an email address like name@example.org.")
 
 
 def without_invisible(value: Any) -> Any:

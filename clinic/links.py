@@ -69,8 +69,10 @@ def revoke(link: Link) -> None:
 
 
 def reissue(link: Link) -> tuple[Link, str]:
-    """Revoke this link and make the partner a new one."""
-    revoke(link)
+    """Revoke every working link of this partner and make them a new one."""
+    for other in link.assignment.links:
+        if other.partner_id == link.partner_id:
+            revoke(other)
     new_link, token = issue_link(link.assignment, link.partner)
     record("issue_link", new_link)
     return new_link, token

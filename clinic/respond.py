@@ -194,9 +194,16 @@ def section(response_id: int) -> ResponseReturnValue:
 
 
 def _save(response: Response, worksheet: Worksheet, index: int | None) -> dict[str, str]:
-    """Merge the posted answers of one section (or all) into the working copy."""
+    """Merge the posted answers of one section (or all) into the working copy.
+
+    The page's script names the questions touched since its last save ("changed"), and only
+    those are taken: another tab's older copy of the page then leaves the rest alone.
+    """
     sections = worksheet.sections if index is None else (worksheet.sections[index],)
     questions = [q for s in sections for q in s.questions]
+    if request.form.get("autosave") == "1" and "changed" in request.form:
+        changed = set(request.form.getlist("changed"))
+        questions = [q for q in questions if q.id in changed]
     clean, errors = clean_answers(worksheet, request.form, questions=questions, final=False)
     answers = dict(response.answers)
     for question in questions:

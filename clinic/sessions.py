@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from wtforms import BooleanField, DateField, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .assignments import AssignmentForm, CheckboxListField, assign
@@ -20,8 +20,16 @@ bp = Blueprint("sessions", __name__)
 NOTE_MAX = 4000
 
 
+def within_ten_years(_form: Form, field: DateField) -> None:
+    if field.data and abs((field.data - utcnow().date()).days) > 3653:
+        raise ValidationError("Please give a date within ten years of today.")
+
+
 class SessionForm(Form):
-    held_on = DateField("Date of the session", validators=[InputRequired("Please give a date.")])
+    held_on = DateField(
+        "Date of the session",
+        validators=[InputRequired("Please give a date."), within_ten_years],
+    )
     discussed = CheckboxListField("Worksheets you talked about", coerce=int)
     next_steps = TextAreaField(
         "Agreed next steps",
@@ -180,7 +188,7 @@ def assign_next(session_id: int) -> ResponseReturnValue:
         return _show(meeting, assign_form=form, status=400)
     if not form.validate_on_submit():
         return _show(meeting, assign_form=form, status=400)
-    for slug in form.worksheets.data:
+    for slug in dict.fromkeys(form.worksheets.data):
         assignment = assign(
             meeting.couple, slug, form.due_on.data, (form.note.data or "").strip() or None
         )

@@ -70,7 +70,7 @@ def test_assign_several_worksheets_at_once(app, client, counselor, make_couple):
         ({"worksheets": ["two-parts"], "due_on": ""}, "Please give a due date."),
         ({"worksheets": ["two-parts"], "due_on": "next tuesday"}, "Not a valid date value."),
         ({"worksheets": ["two-parts"], "due_on": due(-1)}, "Please choose today or a later date."),
-    ({"worksheets": ["two-parts"], "due_on": due(800)}, "within the next two years"),
+        ({"worksheets": ["two-parts"], "due_on": due(800)}, "within the next two years"),
         ({"worksheets": ["no-such-sheet"], "due_on": due()}, "is not a valid choice"),
         ({"worksheets": ["two-parts"], "due_on": due(), "note": "x" * 1001}, "longer than 1000"),
     ],
@@ -261,3 +261,22 @@ def test_copy_button_marks_sent_without_leaving_the_page(app, client, counselor,
     # The links made a moment ago are still there to copy on the page.
     page = client.get(assignment_url).get_data(as_text=True)
     assert len(set(re.findall(r"/l/([A-Za-z0-9_-]{43})", page))) == 2
+
+
+def test_reissue_twice_leaves_one_working_link(
+    app, client, counselor, make_couple, make_assignment
+):
+    assignment_id, _ = make_assignment(make_couple(counselor))
+    with app.app_context():
+        first = get_db().scalars(select(Link.id).order_by(Link.id)).first()
+    client.post(f"/assignments/{assignment_id}/links/{first}/reissue")
+    client.post(f"/assignments/{assignment_id}/links/{first}/reissue")  # a double click
+    with app.app_context():
+        assignment = get_db().get(Assignment, assignment_id)
+        partner_id = get_db().get(Link, first).partner_id
+        live = [
+            link
+            for link in assignment.links
+            if link.partner_id == partner_id and link.revoked_at is None
+        ]
+    assert len(live) == 1

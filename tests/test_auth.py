@@ -193,3 +193,14 @@ def test_password_is_stored_as_argon2id(app, make_counselor):
         stored = get_db().get(Counselor, counselor_id).password_hash
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+def test_typing_keeps_the_counselor_signed_in(client, make_counselor, auth, clock):
+    make_counselor("ana@example.org")
+    auth.login("ana@example.org")
+    for _ in range(4):  # an hour of writing a note, the page's script checking in
+        clock.advance(minutes=15)
+        assert client.get("/still-here").status_code == 204
+    assert client.get("/").status_code == 200
+    clock.advance(minutes=31)
+    assert client.get("/still-here").status_code == 302

@@ -24,8 +24,12 @@ def test_couple_label(app, client, counselor):
 
 
 def test_counselor_name_and_login_email(app, client, counselor, auth):
-    data = {"name": ODD, "email": "kim\x00@example.org", "password": "twelve chars ok",
-            "confirm": "twelve chars ok"}
+    data = {
+        "name": ODD,
+        "email": "kim\x00@example.org",
+        "password": "twelve chars ok",
+        "confirm": "twelve chars ok",
+    }
     assert client.post("/counselors/", data=data).status_code == 302
     auth.logout()
     response = auth.login("kim\x00@example.org", "twelve chars ok")
@@ -45,13 +49,16 @@ def test_login_with_odd_emails(client, make_counselor, email):
 def test_session_texts(app, client, counselor, make_couple, make_assignment):
     couple = make_couple(counselor)
     make_assignment(couple)
-    response = client.post(f"/couples/{couple}/sessions", data={
-        "held_on": utcnow().date().isoformat(), "next_steps": ODD, "note": ODD})
+    response = client.post(
+        f"/couples/{couple}/sessions",
+        data={"held_on": utcnow().date().isoformat(), "next_steps": ODD, "note": ODD},
+    )
     assert response.status_code == 302
     client.post("/sessions/1/notes", data={"text": ODD, "shared": "y"})
     due = utcnow().date().isoformat()
-    client.post("/sessions/1/assign", data={"worksheets": ["two-parts"], "due_on": due,
-                                            "note": ODD})
+    client.post(
+        "/sessions/1/assign", data={"worksheets": ["two-parts"], "due_on": due, "note": ODD}
+    )
     with app.app_context():
         meeting = get_db().get(CounselingSession, 1)
         assert meeting.next_steps == CLEAN
@@ -70,8 +77,9 @@ def test_dashboard_search(client, counselor, make_couple, q):
 @pytest.mark.parametrize("due", ["0000-01-01", "9999-12-31", "2026-02-30", "-1", "\x00"])
 def test_odd_due_dates(client, counselor, make_couple, due):
     couple = make_couple(counselor)
-    response = client.post(f"/couples/{couple}/assignments",
-                           data={"worksheets": ["two-parts"], "due_on": due})
+    response = client.post(
+        f"/couples/{couple}/assignments", data={"worksheets": ["two-parts"], "due_on": due}
+    )
     assert response.status_code in (302, 400)
     if response.status_code == 400:
         assert "date" in response.get_data(as_text=True)

@@ -52,7 +52,11 @@ def test_every_setting_is_documented():
 
     example = (Path(__file__).parent.parent / "config.example.py").read_text()
     documented = {name for name in vars(defaults) if name.isupper()}
-    internal = {"SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT",
-                "WTF_CSRF_SSL_STRICT"}
+    internal = {
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "WTF_CSRF_TIME_LIMIT",
+        "WTF_CSRF_SSL_STRICT",
+    }
     for name in documented - internal:
         assert f"\n{name} = " in example or f"# {name} = " in example, name

@@ -52,3 +52,10 @@ def test_demo_refuses_a_database_with_real_accounts(app, runner, make_counselor)
     forced = runner.invoke(args=["demo", "--force"])
     assert forced.exit_code == 0
     assert counts(app)[1] == 5
+
+
+def test_demo_prepares_a_fresh_database_itself(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert counts(app)[1] == 5

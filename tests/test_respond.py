@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -39,7 +41,8 @@ def test_opening_the_link_changes_nothing(app, sheet):
     page = app.test_client().get(f"/l/{token}").get_data(as_text=True)
     assert "Two parts" in page and "about 5 minutes" in page
     assert "Counselor 1, your counselor, sees your answers." in page
-    assert "Your partner does not see them." in page
+    assert "Your partner does not see them here." in page
+    assert "give you both a summary" in page
     with app.app_context():
         link = get_db().scalars(select(Link).order_by(Link.id)).first()
         assert link.first_opened_at is None
@@ -292,3 +295,39 @@ def test_done_page_says_when_changes_are_not_sent(app, sam):
     assert "changed some answers after sending" not in client.get(url).get_data(as_text=True)
     client.post(url, data={**PART_TWO, "wish": "Something new", "autosave": "1"})
     assert "changed some answers after sending" in client.get(url).get_data(as_text=True)
+
+
+def test_autosave_from_a_stale_tab_keeps_the_other_tabs_answers(app, sam):
+    client, url = sam
+    # Tab B saves a wish; tab A, opened before that, then saves its own change only.
+    client.post(
+        url, data={"section": "1", "wish": "From tab B", "autosave": "1", "changed": "wish"}
+    )
+    client.post(
+        url,
+        data={
+            "section": "1",
+            "wish": "",
+            "things": ["meals"],
+            "autosave": "1",
+            "changed": "things",
+        },
+    )
+    answers = response_of(app, 1).answers
+    assert answers["wish"] == "From tab B"
+    assert answers["things"] == ["meals"]
+
+
+def test_partner_errors_keep_the_partner_layout(make_app, counselor, make_couple, make_assignment):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    _, (token, _) = make_assignment(make_couple(counselor))
+    client = app.test_client()
+    welcome = client.get(f"/l/{token}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', welcome)[1]
+    url = client.post(f"/l/{token}", data={"csrf_token": csrf}).headers["Location"]
+    expired = client.post(url, data={"section": "0", "move": "next"})  # no token: expired page
+    other = client.get("/r/999999")
+    for page in (expired, other):
+        html = page.get_data(as_text=True)
+        assert "Leave quickly" in html and "Sign out" not in html
+    assert "Please open your link again" in expired.get_data(as_text=True)

@@ -46,6 +46,7 @@ def test_both_answers_side_by_side_with_gaps(client, assignment, submit_answers)
     assert "Every day" in html and "Every week" in html
     assert "Walks &lt;b&gt;together&lt;/b&gt;" in html  # text answers in full, escaped
     assert "Private" in html  # the safety question is marked
+    assert html.count("Needs attention") == 1  # Sam's "no" to feeling safe, not Alex's blank
 
 
 def test_gap_just_below_the_threshold_is_not_flagged(client, assignment, submit_answers):

@@ -61,6 +61,7 @@ def test_notes_are_counselor_only_unless_marked(app, client, couple):
     [
         ({"held_on": ""}, "Please give a date."),
         ({"held_on": "someday"}, "Not a valid date value."),
+        ({"held_on": "9999-12-31"}, "within ten years"),
         ({"held_on": TODAY, "note": "x" * 4001}, "longer than 4000"),
         ({"held_on": TODAY, "discussed": ["999"]}, "is not a valid choice"),
     ],

@@ -1,4 +1,4 @@
-/* Counselor pages: copy a partner's link, and note that it was sent. */
+/* Counselor pages: copy a partner's link, note that it was sent, and stay signed in while typing. */
 (function () {
   "use strict";
 
@@ -33,5 +33,14 @@
 
   document.querySelectorAll("[data-copy-source]").forEach(function (field) {
     field.addEventListener("focus", function () { field.select(); });
+  });
+
+  // Writing a long note is activity: tell the server now and then, so the idle sign-out
+  // does not come while the counselor is still typing.
+  var lastPing = Date.now();
+  document.addEventListener("input", function () {
+    if (Date.now() - lastPing < 5 * 60 * 1000) { return; }
+    lastPing = Date.now();
+    fetch("/still-here", { credentials: "same-origin" });
   });
 })();

@@ -35,13 +35,23 @@
   var status = form.querySelector("[data-save-status]");
   var timer = null;
   var dirty = false;
+  // Only the questions touched here are sent, so a second tab's older copy of the page
+  // cannot overwrite what was saved from the first.
+  var touched = {};
 
   function say(text) { if (status) { status.textContent = text; } }
 
-  function payload() {
+  function payload(ids) {
     var data = new FormData(form);
     data.set("autosave", "1");
+    ids.forEach(function (id) { data.append("changed", id); });
     return data;
+  }
+
+  function takeTouched() {
+    var ids = Object.keys(touched);
+    touched = {};
+    return ids;
   }
 
   function showErrors(errors) {
@@ -66,9 +76,16 @@
     timer = null;
     if (!dirty) { return; }
     dirty = false;
+    var ids = takeTouched();
     say("Saving…");
-    fetch(form.action, { method: "POST", body: payload(), credentials: "same-origin" })
+    fetch(form.action, { method: "POST", body: payload(ids), credentials: "same-origin" })
       .then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
+        if (!json) {
+          // The session ended (browser data cleared, link replaced): no answers can be saved.
+          return { ok: false, body: { message:
+            "Not saved: this page has expired. Please open your link again; what was saved before is safe." } };
+        }
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (result) {
@@ -80,6 +97,7 @@
         }
       })
       .catch(function () {
+        ids.forEach(function (id) { touched[id] = true; });
         dirty = true;
         say("Not saved yet. Check your connection; we will try again.");
         schedule(5000);
@@ -91,7 +109,9 @@
     timer = setTimeout(save, delay);
   }
 
-  function changed() {
+  function changed(event) {
+    var name = event.target && event.target.name;
+    if (name && name !== "csrf_token") { touched[name.split(".")[0]] = true; }
     dirty = true;
     say("");
     schedule(700);
@@ -107,7 +127,7 @@
   // The phone locks or the tab closes: send what is unsaved before the page goes.
   function flush() {
     if (dirty && navigator.sendBeacon) {
-      navigator.sendBeacon(form.action, payload());
+      navigator.sendBeacon(form.action, payload(takeTouched()));
       dirty = false;
     }
   }

@@ -110,7 +110,7 @@ def test_from_the_first_run_to_the_session_summary(
     sam.goto(links["Sam"])
     expect(sam.get_by_role("heading", name="Who sees your answers")).to_be_visible()
     expect(sam.get_by_text("Dana Reyes, your counselor, sees your answers.")).to_be_visible()
-    expect(sam.get_by_text("Your partner does not see them.")).to_be_visible()
+    expect(sam.get_by_text("Your partner does not see them here.", exact=False)).to_be_visible()
     check_page(sam)
     start_worksheet(sam)
     expect(sam.get_by_role("heading", name="What brings you here")).to_be_visible()
@@ -194,13 +194,15 @@ def test_from_the_first_run_to_the_session_summary(
     check_page(counselor)
     counselor.get_by_role("button", name="Mark reviewed").click()
     expect(counselor.get_by_role("status")).to_have_text(
-        "Marked as reviewed. The partners' answers are now locked."
+        "Marked as reviewed. Answers already sent are now locked."
     )
     check_page(counselor)
 
     # Sam's answers are now read-only.
     sam.reload()
-    expect(sam.get_by_text("Your counselor has looked at them")).to_be_visible()
+    expect(
+        sam.get_by_text("Your counselor has already looked at these answers", exact=False)
+    ).to_be_visible()
     check_page(sam)
     sam.get_by_role("link", name="Read my answers").click()
     expect(sam.get_by_label("In your own words")).to_be_disabled()
