@@ -14,9 +14,11 @@ from .db import get_db
 
 
 def init_app(app: Flask) -> None:
+    from .copy_data import copy_data_command
     from .demo import demo_command
 
     for command in (
+        copy_data_command,
         demo_command,
         db_upgrade_command,
         db_revision_command,
