@@ -91,8 +91,7 @@ def get_db() -> Session:
 
 
 def get_engine() -> Engine:
-    bind = current_app.extensions["clinic.db"].kw["bind"]
-    return bind
+    return current_app.extensions["clinic.db"].kw["bind"]
 
 
 def _close_session(_exc: BaseException | None) -> None:

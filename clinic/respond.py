@@ -180,7 +180,7 @@ def _render(
 
 @bp.get("/r/<id:response_id>")
 def section(response_id: int) -> ResponseReturnValue:
-    response, link = get_response_or_404(response_id)
+    response, _link = get_response_or_404(response_id)
     worksheet = _worksheet(response)
     if response.submitted_at is not None and "section" not in request.args:
         return render_template(
