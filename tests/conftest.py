@@ -100,11 +100,19 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-class Clock:
-    """A clock the tests move by hand instead of sleeping."""
+def _start() -> datetime:
+    """Where every test's clock starts: the real moment, or CLINIC_TEST_NOW (ISO, UTC)."""
+    chosen = os.environ.get("CLINIC_TEST_NOW")
+    if chosen:
+        return datetime.fromisoformat(chosen).replace(tzinfo=UTC)
+    return datetime.now(UTC)  # the only place a test reads the machine's clock
 
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+class Clock:
+    """The one clock of the suite: it stands still until a test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
 
     def __call__(self) -> datetime:
         return self.now
@@ -112,10 +120,19 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    def set(self, moment: datetime) -> None:
+        self.now = moment
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """In place before any other fixture makes data, so nothing is stamped with the real date.
+
+    A test can start somewhere else with @pytest.mark.clock("2028-02-29T23:40") (UTC).
+    """
+    marker = request.node.get_closest_marker("clock")
+    start = datetime.fromisoformat(marker.args[0]).replace(tzinfo=UTC) if marker else _start()
+    fake = Clock(start)
     monkeypatch.setattr(db, "clock", fake)
     return fake
 

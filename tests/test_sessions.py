@@ -11,7 +11,10 @@ from sqlalchemy import select
 from clinic.db import get_db, utcnow
 from clinic.models import Assignment, CounselingSession, SessionNote
 
-TODAY = utcnow().date().isoformat()
+
+
+def today() -> str:
+    return utcnow().date().isoformat()
 
 
 @pytest.fixture
@@ -24,7 +27,7 @@ def test_record_a_session_with_a_note(app, client, couple, make_assignment):
     response = client.post(
         f"/couples/{couple}/sessions",
         data={
-            "held_on": TODAY,
+            "held_on": today(),
             "discussed": [str(assignment_id)],
             "next_steps": "Two walks a week.",
             "note": "Both seemed relaxed.",
@@ -43,7 +46,7 @@ def test_record_a_session_with_a_note(app, client, couple, make_assignment):
 
 
 def test_notes_are_counselor_only_unless_marked(app, client, couple):
-    client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY})
+    client.post(f"/couples/{couple}/sessions", data={"held_on": today()})
     client.post("/sessions/1/notes", data={"text": "Private thought"})
     client.post("/sessions/1/notes", data={"text": "For them", "shared": "y"})
     with app.app_context():
@@ -62,11 +65,13 @@ def test_notes_are_counselor_only_unless_marked(app, client, couple):
         ({"held_on": ""}, "Please give a date."),
         ({"held_on": "someday"}, "Not a valid date value."),
         ({"held_on": "9999-12-31"}, "within ten years"),
-        ({"held_on": TODAY, "note": "x" * 4001}, "longer than 4000"),
-        ({"held_on": TODAY, "discussed": ["999"]}, "is not a valid choice"),
+        ({"held_on": "today", "note": "x" * 4001}, "longer than 4000"),
+        ({"held_on": "today", "discussed": ["999"]}, "is not a valid choice"),
     ],
 )
 def test_bad_session_input_is_explained_and_kept(app, client, couple, data, message):
+    if data["held_on"] == "today":  # read when the test runs, on the fake clock
+        data = {**data, "held_on": today()}
     response = client.post(f"/couples/{couple}/sessions", data={"next_steps": "keep me", **data})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -76,7 +81,7 @@ def test_bad_session_input_is_explained_and_kept(app, client, couple, data, mess
 
 
 def test_empty_note_is_refused_in_place(client, couple):
-    client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY})
+    client.post(f"/couples/{couple}/sessions", data={"held_on": today()})
     response = client.post("/sessions/1/notes", data={"text": "  "})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -87,7 +92,7 @@ def test_empty_note_is_refused_in_place(client, couple):
 
 
 def test_edit_session_and_delete_note(app, client, couple):
-    client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY, "note": "Oops"})
+    client.post(f"/couples/{couple}/sessions", data={"held_on": today(), "note": "Oops"})
     client.post("/sessions/1", data={"held_on": "2026-11-20", "next_steps": "Rest"})
     client.post("/sessions/1/notes/1/delete")
     with app.app_context():
@@ -100,8 +105,8 @@ def test_edit_session_and_delete_note(app, client, couple):
 
 
 def test_assign_next_from_the_session(app, client, couple):
-    client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY})
-    due = utcnow().date().replace(year=utcnow().year + 1).isoformat()
+    client.post(f"/couples/{couple}/sessions", data={"held_on": today()})
+    due = (utcnow().date() + timedelta(days=365)).isoformat()
     response = client.post(
         "/sessions/1/assign", data={"worksheets": ["quality-time", "two-parts"], "due_on": due}
     )
@@ -114,8 +119,8 @@ def test_assign_next_from_the_session(app, client, couple):
 
 
 def test_assign_next_errors_stay_on_the_session(client, couple):
-    client.post(f"/couples/{couple}/sessions", data={"held_on": TODAY})
-    response = client.post("/sessions/1/assign", data={"due_on": TODAY})
+    client.post(f"/couples/{couple}/sessions", data={"held_on": today()})
+    response = client.post("/sessions/1/assign", data={"due_on": today()})
     assert response.status_code == 400
     assert "Please choose at least one worksheet." in response.get_data(as_text=True)
 
@@ -179,7 +184,7 @@ def test_another_counselors_session_is_404(
         get_db().add(meeting)
         get_db().commit()
         ids = {"couple": couple, "session": meeting.id, "note": meeting.notes[0].id}
-    data = {"held_on": TODAY, "text": "x", "worksheets": ["two-parts"], "due_on": TODAY}
+    data = {"held_on": today(), "text": "x", "worksheets": ["two-parts"], "due_on": today()}
     response = getattr(client, method)(url.format(**ids), data=data)
     assert response.status_code == 404
     assert "secret canary" not in response.get_data(as_text=True)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from clinic.db import utcnow
+
 from .checks import check_page
 from .harness import sign_in
 
-SOON = (date.today() + timedelta(days=30)).isoformat()  # a due date the forms accept
 
 
 def _fits_the_screen(tab: Page) -> bool:
@@ -139,7 +140,7 @@ def test_assignment_pages_and_their_mistakes(
 
     page.get_by_label("Quality time plan (10 min)").check()
     page.get_by_label("Physical closeness map", exact=False).check()
-    page.get_by_label("Due date").fill(SOON)
+    page.get_by_label("Due date").fill((utcnow().date() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Assign and make links").click()
     expect(page.get_by_role("heading", name="New links to send")).to_be_visible()
     expect(page.get_by_role("textbox", name=re.compile("^Private link for"))).to_have_count(4)
@@ -198,7 +199,7 @@ def test_session_pages_and_their_mistakes(
     check_page(page)
 
     page.get_by_label("Quality time plan (10 min)").check()
-    page.get_by_label("Due date").fill(SOON)
+    page.get_by_label("Due date").fill((utcnow().date() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Assign and make links").click()
     expect(page.get_by_role("heading", name="Quality time plan: Sam")).to_be_visible()
     check_page(page)
