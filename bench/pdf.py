@@ -33,9 +33,10 @@ from typing import Any, Literal
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clinic.review import Trend, TrendPoint, WorksheetReview, build_review  # noqa: E402
-from clinic.summary_doc import Copy, OverviewLine, SummaryDocument  # noqa: E402
-from clinic.worksheets import Question, Worksheet, load_file  # noqa: E402
+from clinic.summaries.document import Copy, OverviewLine, SummaryDocument  # noqa: E402
+from clinic.worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review  # noqa: E402
+from clinic.worksheets.loader import load_file  # noqa: E402
+from clinic.worksheets.model import Question, Worksheet  # noqa: E402
 
 Kind = Literal["typical", "typical_trends", "worst", "worst_unbroken", "worst_lines", "worst_rows"]
 WORST: tuple[Kind, ...] = ("worst", "worst_unbroken", "worst_lines", "worst_rows")
@@ -233,7 +234,7 @@ def sample_document(kind: Kind = "typical", copy: Copy = "counselor") -> Summary
 def _worst(kind: Kind, rng: random.Random, copy: Copy) -> SummaryDocument:
     """Add worksheets with answers at their longest while the guard accepts, then fill with notes
     to the character limit itself."""
-    from clinic.pdf import MAX_CHARS, MAX_ROWS, NEWLINE_CHARS, summary_size
+    from clinic.summaries.pdf import MAX_CHARS, MAX_ROWS, NEWLINE_CHARS, summary_size
 
     slugs = sorted(p.stem for p in WORKSHEETS.glob("*.toml"))
     text = longest_text(rng, 1.0 if kind == "worst_unbroken" else 0.5, kind == "worst_lines")
@@ -243,7 +244,7 @@ def _worst(kind: Kind, rng: random.Random, copy: Copy) -> SummaryDocument:
             return short_lines(size)
         return unbroken(rng, size) if n % 2 else prose_exact(rng, size)
 
-    # Short lines weigh more (see clinic.pdf.NEWLINE_CHARS): their notes come as the top-up.
+    # Short lines weigh more (see clinic.summaries.pdf.NEWLINE_CHARS): their notes are the top-up.
     notes = tuple(note(NOTE_LENGTH, n) for n in range(0 if kind == "worst_lines" else 4))
     steps = prose_exact(rng, 1000)
     if kind == "worst_rows":
@@ -286,7 +287,7 @@ def text_floor_html(summary_html: str) -> str:
     same @page rule (size, margins, footer with page numbers) as the summary: the footer is text
     on every page of both, and the comparison is about how the body is laid out.
     """
-    from clinic.pdf import CSS_PATH
+    from clinic.summaries.pdf import CSS_PATH
 
     page = re.search(r"(?ms)^@page \{.*?^\}", CSS_PATH.read_text(encoding="utf-8"))
     assert page, "no @page rule in the summary's stylesheet"
@@ -339,7 +340,7 @@ def peak_rss_mb() -> float:
 def child(kind: Kind) -> None:
     """Render one summary in this fresh process; print its peak memory and the render's time,
     WeasyPrint's import and first font lookups included."""
-    from clinic.pdf import render_summary
+    from clinic.summaries.pdf import render_summary
 
     app = make_app()
     with app.app_context():
@@ -370,7 +371,7 @@ def main() -> None:
 
     from weasyprint import HTML
 
-    from clinic.pdf import make_fetcher, render_summary, render_summary_html, summary_size
+    from clinic.summaries.pdf import make_fetcher, render_summary, render_summary_html, summary_size
 
     def describe(name: str, doc: SummaryDocument, pdf: bytes, wall: float, cpu: float) -> None:
         chars, rows = summary_size(doc)

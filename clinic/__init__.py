@@ -41,22 +41,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import (
         assignments,
         auth,
+        catalog,
         cli,
         counselors,
         couples,
         dashboard,
+        dates,
         db,
         errors,
+        firstrun,
         library,
         logs,
         respond,
         reviews,
         security,
         sessions,
-        setup,
         summaries,
     )
-    from .answers import display, is_concern
+    from .worksheets.answers import display, is_concern
 
     db.init_app(app)
     security.init_app(app)
@@ -64,11 +66,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     logs.init_app()
+    dates.init_app(app)
     app.jinja_env.globals.update(display=display, is_concern=is_concern)
-    library.init_app(app)
+    catalog.init_app(app)
     blueprints = (
         auth,
-        setup,
+        firstrun,
         dashboard,
         counselors,
         couples,

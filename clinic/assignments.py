@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
-from wtforms import DateField, SelectMultipleField, TextAreaField, ValidationError, widgets
+from flask_login import login_required
+from wtforms import DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from . import links
+from .access import get_assignment_or_404, get_couple_or_404, get_link_or_404
 from .audit import record
-from .couples import get_couple_or_404
+from .catalog import snapshot, worksheets
+from .dates import day
 from .db import get_db, utcnow
-from .forms import Form
-from .library import snapshot, worksheets
-from .models import Assignment, Couple, Link, Response
+from .forms import CheckboxListField, Form
+from .models import Assignment, Couple, Response
 
 bp = Blueprint("assignments", __name__)
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
 
 def reasonable_due_date(_form: Form, field: DateField) -> None:
     """From today to two years out: a due date, not a typo."""
@@ -65,21 +60,6 @@ class DueForm(Form):
     )
 
 
-def get_assignment_or_404(assignment_id: int) -> Assignment:
-    """The current counselor's assignment; anyone else's does not exist for them."""
-    assignment = get_db().get(Assignment, assignment_id)
-    if assignment is None or assignment.couple.counselor_id != current_user.id:
-        abort(404)
-    return assignment
-
-
-def get_link_or_404(assignment: Assignment, link_id: int) -> Link:
-    link = next((link for link in assignment.links if link.id == link_id), None)
-    if link is None:
-        abort(404)
-    return link
-
-
 def assign(couple: Couple, slug: str, due_on: date, note: str | None) -> Assignment:
     """Give a couple a worksheet: one link and one empty response per partner."""
     version = snapshot(worksheets()[slug])
@@ -90,6 +70,20 @@ def assign(couple: Couple, slug: str, due_on: date, note: str | None) -> Assignm
         links.issue_link(assignment, partner)
     record("assign", assignment)
     return assignment
+
+
+def assign_many(
+    couple: Couple, form: AssignmentForm, *, session_id: int | None = None
+) -> list[Assignment]:
+    """Each worksheet chosen in the form, once and in the order given, from the couple page or
+    a session (session_id); the caller commits."""
+    note = (form.note.data or "").strip() or None
+    made = []
+    for slug in dict.fromkeys(form.worksheets.data):
+        assignment = assign(couple, slug, form.due_on.data, note)
+        assignment.session_id = session_id
+        made.append(assignment)
+    return made
 
 
 @bp.get("/couples/<id:couple_id>/assignments/new")
@@ -109,10 +103,7 @@ def create(couple_id: int) -> ResponseReturnValue:
         return render_template("assignments/new.html", couple=couple, form=form), 400
     if not form.validate_on_submit():
         return render_template("assignments/new.html", couple=couple, form=form), 400
-    made = [
-        assign(couple, slug, form.due_on.data, (form.note.data or "").strip() or None)
-        for slug in dict.fromkeys(form.worksheets.data)  # each once, in the order given
-    ]
+    made = assign_many(couple, form)
     get_db().commit()
     flash("Assigned. Copy each partner's link below and send it to them.")
     if len(made) == 1:
@@ -192,7 +183,7 @@ def extend(assignment_id: int) -> ResponseReturnValue:
             link.expires_at = links.expiry_for(assignment.due_on)
     record("change_due_date", assignment)
     get_db().commit()
-    flash(f"Now due {assignment.due_on:%B %-d, %Y}.")
+    flash(f"Now due {day(assignment.due_on)}.")
     return redirect(url_for("assignments.show", assignment_id=assignment_id))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -29,6 +28,7 @@ from .db import get_db, utcnow
 from .forms import Form
 from .models import Counselor
 from .passwords import verify_password
+from .security import client_address
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -98,10 +98,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 @bp.get("/login")
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
@@ -115,13 +111,16 @@ def login_post() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, first_run=needs_setup()), 400
     email = form.email.data.strip().lower()
-    window = timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
-    keys = {
-        f"login:account:{email}": current_app.config["LOGIN_ATTEMPTS_PER_ACCOUNT"],
-        f"login:address:{client_address()}": current_app.config["LOGIN_ATTEMPTS_PER_ADDRESS"],
-    }
-    if throttle.exceeded(keys, window):
-        minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+    config = current_app.config
+    minutes = config["LOGIN_THROTTLE_MINUTES"]
+    attempt = throttle.attempt(
+        {
+            f"login:account:{email}": config["LOGIN_ATTEMPTS_PER_ACCOUNT"],
+            f"login:address:{client_address()}": config["LOGIN_ATTEMPTS_PER_ADDRESS"],
+        },
+        minutes=minutes,
+    )
+    if not attempt.allowed:
         form.form_errors.append(
             f"Too many sign-in attempts. Please wait {minutes} minutes and try again."
         )
@@ -129,8 +128,7 @@ def login_post() -> ResponseReturnValue:
     db = get_db()
     counselor = db.scalar(select(Counselor).where(Counselor.email == email, Counselor.active))
     if not verify_password(counselor.password_hash if counselor else None, form.password.data):
-        for key in keys:
-            throttle.hit(key, window)
+        attempt.failed()
         db.commit()
         form.form_errors.append(BAD_LOGIN)
         return render_template("auth/login.html", form=form), 400

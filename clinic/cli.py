@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import ROOT
-from .db import get_db
+from .db import alembic_config, get_db
 
 
 def init_app(app: Flask) -> None:
@@ -29,23 +29,13 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def alembic_config():  # type: ignore[no-untyped-def]
-    from alembic.config import Config
-    from flask import current_app
-
-    config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = current_app.config["DATABASE_URL"]
-    return config
-
-
 @click.command("db-upgrade")
 @with_appcontext
 def db_upgrade_command() -> None:
     """Bring the database up to date (creates it on first run)."""
     from alembic import command
 
-    command.upgrade(alembic_config(), "head")
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
     click.echo("The database is up to date.")
 
 
@@ -56,7 +46,9 @@ def db_revision_command(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     from alembic import command
 
-    command.revision(alembic_config(), message=message, autogenerate=True)
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )
 
 
 @click.command("create-counselor")
@@ -92,7 +84,7 @@ def create_counselor_command(email: str, name: str, admin: bool) -> None:
 def setup_link_command(base_url: str) -> None:
     """Print a one-time link that creates the first counselor, while there is none."""
     from .counselors import needs_setup
-    from .setup import issue_setup_token
+    from .firstrun import issue_setup_token
 
     if not needs_setup():
         click.echo(
@@ -111,7 +103,7 @@ def setup_link_command(base_url: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check_worksheets_command(paths: tuple[Path, ...]) -> None:
     """Check worksheet files (default: the built-in ones); print every problem."""
-    from .worksheets import check_paths
+    from .worksheets.loader import check_paths
 
     problems = check_paths(list(paths) or [ROOT / "worksheets"])
     for problem in problems:

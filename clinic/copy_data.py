@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import click
-from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 
-from .db import Model, get_engine, make_engine
+from .db import Model, alembic_config, get_engine, make_engine
 
 BATCH = 500
 
@@ -22,11 +21,9 @@ def copy_data_command(target_url: str) -> None:
     Stop the app first. TARGET_URL gets the current tables (migrations) before the copy; then
     point DATABASE_URL at it.
     """
-    from .cli import alembic_config
+    from alembic import command  # only this command needs it: it is slow to import
 
-    config = alembic_config()
-    config.attributes["database_url"] = target_url
-    command.upgrade(config, "head")
+    command.upgrade(alembic_config(target_url), "head")
     source, target = get_engine(), make_engine(target_url)
     tables = Model.metadata.sorted_tables  # parents before children
     with target.connect() as check:

@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, select
 from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from .access import get_counselor_or_404
 from .audit import record
 from .db import get_db
 from .forms import Form, email_address
@@ -93,13 +94,6 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def get_counselor_or_404(counselor_id: int) -> Counselor:
-    counselor = get_db().get(Counselor, counselor_id)
-    if counselor is None:
-        abort(404)
-    return counselor
 
 
 @bp.get("/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,11 +10,13 @@ from sqlalchemy.orm import selectinload
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .access import get_couple_or_404
 from .audit import record
 from .db import get_db, utcnow
 from .forms import Form, email_address
+from .history import couple_assignments, couple_trends
 from .links import take_fresh_tokens
-from .models import Assignment, CounselingSession, Couple, Partner
+from .models import CounselingSession, Couple, Partner
 
 bp = Blueprint("couples", __name__)
 
@@ -54,14 +56,6 @@ class CoupleForm(Form):
             partner.email = (getattr(self, f"partner{position}_email").data or "").strip() or None
 
 
-def get_couple_or_404(couple_id: int) -> Couple:
-    """The current counselor's couple; any other couple does not exist for them."""
-    couple = get_db().get(Couple, couple_id)
-    if couple is None or couple.counselor_id != current_user.id:
-        abort(404)
-    return couple
-
-
 @bp.get("/couples/archived")
 @login_required
 def archived() -> ResponseReturnValue:
@@ -96,25 +90,9 @@ def create() -> ResponseReturnValue:
     return redirect(url_for("couples.show", couple_id=couple.id))
 
 
-def couple_assignments(couple: Couple) -> list[Assignment]:
-    query = (
-        select(Assignment)
-        .where(Assignment.couple_id == couple.id)
-        .options(
-            selectinload(Assignment.links),
-            selectinload(Assignment.responses),
-            selectinload(Assignment.worksheet_version),
-        )
-        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
-    )
-    return list(get_db().scalars(query))
-
-
 @bp.get("/couples/<id:couple_id>")
 @login_required
 def show(couple_id: int) -> ResponseReturnValue:
-    from .reviews import couple_trends  # reviews builds on this module, so import it late
-
     couple = get_couple_or_404(couple_id)
     assignments = couple_assignments(couple)
     meetings = (

@@ -12,7 +12,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .db import get_db, utcnow
-from .forms import without_invisible
+from .forms import cleaned
 from .models import Assignment, CounselingSession, Couple, Link, Partner, Response
 
 bp = Blueprint("dashboard", __name__)
@@ -159,7 +159,7 @@ def _as_date(moment: datetime | date) -> date:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    text = without_invisible(request.args.get("q", "")).strip()[:100]
+    text = cleaned(request.args.get("q", "")).strip()[:100]
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
     rows, page_number, pages = couple_rows(text, page_number)

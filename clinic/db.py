@@ -1,16 +1,23 @@
-"""Declarative base, UTC datetimes and one SQLAlchemy session per app context."""
+"""Declarative base, UTC datetimes, one SQLAlchemy session per app context, and the Alembic
+configuration the migration commands use."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 # Tests move this to travel in time; everything that asks "what time is it" goes through utcnow().
 clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
@@ -98,3 +105,13 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's settings for the database at url; imported only by the commands that migrate."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = url
+    return config

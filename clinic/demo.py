@@ -8,15 +8,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
-from .answers import concerns
 from .assignments import assign
+from .catalog import worksheets
 from .counselors import add_counselor
-from .db import get_db, utcnow
-from .demo_answers import sample_answers
-from .library import worksheets
+from .db import alembic_config, get_db, utcnow
 from .models import (
     Assignment,
     AuditEvent,
@@ -28,7 +27,9 @@ from .models import (
     session_assignment,
 )
 from .passwords import hash_password
-from .worksheets import Worksheet
+from .worksheets.answers import concerns
+from .worksheets.model import Worksheet
+from .worksheets.samples import sample_answers
 
 DEMO_EMAIL = "demo@example.org"
 COUPLES = [
@@ -173,12 +174,10 @@ def _pending(couple: Couple, index: int, today: date, library: dict[str, Workshe
 @with_appcontext
 def demo_command(force: bool) -> None:
     """Create (or refresh) a demo counselor with couples, answers and sessions."""
-    from alembic import command
-    from flask import current_app
+    from alembic import command  # only the commands that migrate import it: it is slow
 
-    from .cli import alembic_config
-
-    command.upgrade(alembic_config(), "head")  # a fresh database gets its tables first
+    # A fresh database gets its tables first.
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
     db = get_db()
     if has_real_data() and not force:
         raise click.ClickException(

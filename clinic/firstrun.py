@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
@@ -14,25 +11,22 @@ from .auth import start_session
 from .counselors import CounselorForm, add_counselor, needs_setup
 from .db import get_db
 from .models import SetupToken
+from .tokens import hash_token, new_token, plausible
 
-bp = Blueprint("setup", __name__)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+bp = Blueprint("firstrun", __name__)
 
 
 def issue_setup_token() -> str:
     """Replace any earlier setup token with a new one and return it; the caller commits."""
     db = get_db()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_token()
     db.execute(delete(SetupToken))
-    db.add(SetupToken(token_hash=hash_token(token)))
+    db.add(SetupToken(token_hash=token_hash))
     return token
 
 
 def _check_token_or_404(token: str) -> None:
-    if len(token) > 100 or not needs_setup():
+    if not plausible(token) or not needs_setup():
         abort(404)
     found = get_db().scalar(select(SetupToken).where(SetupToken.token_hash == hash_token(token)))
     if found is None:
@@ -42,7 +36,7 @@ def _check_token_or_404(token: str) -> None:
 @bp.get("/setup/<token>")
 def new(token: str) -> ResponseReturnValue:
     _check_token_or_404(token)
-    return render_template("setup/new.html", form=CounselorForm(), token=token)
+    return render_template("firstrun/new.html", form=CounselorForm(), token=token)
 
 
 @bp.post("/setup/<token>")
@@ -50,7 +44,7 @@ def create(token: str) -> ResponseReturnValue:
     _check_token_or_404(token)
     form = CounselorForm()
     if not form.validate_on_submit():
-        return render_template("setup/new.html", form=form, token=token), 400
+        return render_template("firstrun/new.html", form=form, token=token), 400
     db = get_db()
     # Only the request that deletes the token may go on, even if two arrive at once.
     used = db.execute(delete(SetupToken).where(SetupToken.token_hash == hash_token(token)))

@@ -1,4 +1,4 @@
-"""The base of every form, and validators shared by several areas' forms."""
+"""The base of every form, the one rule for typed text, and fields shared by several areas."""
 
 from __future__ import annotations
 
@@ -6,25 +6,37 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectMultipleField, widgets
 from wtforms.validators import Regexp
 
-# Control characters (tab, newline and carriage return aside) are invisible when typed and
-# refused by PostgreSQL in text (NUL); they are dropped, and everything else is kept as typed.
-INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from .worksheets.answers import clean_text
 
 # A light check: the only real test of an address is a message that arrives.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 email_address = Regexp(EMAIL, message="Please enter an email address like name@example.org.")
 
 
-def without_invisible(value: Any) -> Any:
-    return INVISIBLE.sub("", value) if isinstance(value, str) else value
+def cleaned(value: Any) -> Any:
+    """Typed text under the one rule (clean_text); anything else as it came."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 class Form(FlaskForm):
-    """A form with CSRF protection whose text fields never keep control characters."""
+    """A form with CSRF protection whose text fields all follow the one rule for typed text.
+
+    Passwords are left exactly as typed: changing them would lock people out.
+    """
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = [*unbound_field.kwargs.get("filters", ()), without_invisible]
-            return unbound_field.bind(form=form, filters=filters, **options)
+            if unbound_field.field_class is not PasswordField:
+                filters = [*unbound_field.kwargs.get("filters", ()), cleaned]
+                options = {**options, "filters": filters}
+            return unbound_field.bind(form=form, **options)
+
+
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

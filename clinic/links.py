@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, session
@@ -12,12 +10,9 @@ from sqlalchemy import select
 from .audit import record
 from .db import get_db, utcnow
 from .models import Assignment, Link, Partner
+from .tokens import hash_token, new_token, plausible
 
 FRESH_KEY = "fresh_links"  # link id -> token, kept in the counselor's session until shown once
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def expiry_for(due_on: date) -> datetime:
@@ -28,11 +23,11 @@ def expiry_for(due_on: date) -> datetime:
 
 def issue_link(assignment: Assignment, partner: Partner) -> tuple[Link, str]:
     """A new link for this partner (the caller commits); returns it with its token."""
-    token = secrets.token_urlsafe(32)  # 256 bits
+    token, token_hash = new_token()
     link = Link(
         assignment=assignment,
         partner=partner,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         expires_at=expiry_for(assignment.due_on),
     )
     get_db().add(link)
@@ -54,7 +49,7 @@ def take_fresh_tokens() -> dict[int, str]:
 
 def find_link(token: str) -> Link | None:
     """The usable link for a token, or None for unknown, revoked and expired alike."""
-    if not token or len(token) > 100:
+    if not plausible(token):
         return None
     link = get_db().scalar(select(Link).where(Link.token_hash == hash_token(token)))
     if link is None or not link.usable(utcnow()):

@@ -1,4 +1,5 @@
-"""Headers on every response, CSRF on every POST, and ids that cannot overflow the database."""
+"""Headers on every response, CSRF on every POST, ids that cannot overflow the database, and
+the client's address."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class IdConverter(IntegerConverter):
         kwargs.setdefault("max", 2**31 - 1)
         kwargs.setdefault("min", 1)
         super().__init__(map, *args, **kwargs)
+
+
+def client_address() -> str:
+    """The client's address (behind a proxy, as PROXY_FIX_X_FOR lets ProxyFix set it)."""
+    return request.remote_addr or "unknown"
 
 
 def init_app(app: Flask) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from .assignments import AssignmentForm, CheckboxListField, assign
+from .access import get_couple_or_404, get_session_or_404
+from .assignments import AssignmentForm, assign_many
 from .audit import record
-from .couples import couple_assignments, get_couple_or_404
+from .dates import day
 from .db import get_db, utcnow
-from .forms import Form
+from .forms import CheckboxListField, Form
+from .history import couple_assignments
 from .links import take_fresh_tokens
 from .models import CounselingSession, Couple, SessionNote
 
@@ -42,7 +44,7 @@ class SessionForm(Form):
     def __init__(self, couple: Couple, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.discussed.choices = [
-            (a.id, f"{a.worksheet_version.title} (assigned {a.created_at:%b %-d})")
+            (a.id, f"{a.worksheet_version.title} (assigned {day(a.created_at, 'short')})")
             for a in couple_assignments(couple)
         ]
 
@@ -52,14 +54,6 @@ class NoteForm(Form):
         "New note", validators=[DataRequired("Please write the note first."), Length(max=NOTE_MAX)]
     )
     shared = BooleanField("The couple may see this note")
-
-
-def get_session_or_404(session_id: int) -> CounselingSession:
-    """The current counselor's session; anyone else's does not exist for them."""
-    found = get_db().get(CounselingSession, session_id)
-    if found is None or found.couple.counselor_id != current_user.id:
-        abort(404)
-    return found
 
 
 def _apply(form: SessionForm, meeting: CounselingSession) -> None:
@@ -188,11 +182,7 @@ def assign_next(session_id: int) -> ResponseReturnValue:
         return _show(meeting, assign_form=form, status=400)
     if not form.validate_on_submit():
         return _show(meeting, assign_form=form, status=400)
-    for slug in dict.fromkeys(form.worksheets.data):
-        assignment = assign(
-            meeting.couple, slug, form.due_on.data, (form.note.data or "").strip() or None
-        )
-        assignment.session_id = meeting.id
+    assign_many(meeting.couple, form, session_id=meeting.id)
     get_db().commit()
     flash("Assigned. Copy each partner's link below and send it to them.")
     return redirect(url_for("sessions.show", session_id=meeting.id) + "#next")

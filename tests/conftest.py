@@ -16,8 +16,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from clinic import create_app, db
-from clinic.cli import alembic_config
-from clinic.db import Model, get_db
+from clinic.db import Model, alembic_config, get_db
 from clinic.models import Counselor, Couple, Partner
 from clinic.passwords import hash_password
 
@@ -40,7 +39,7 @@ def _config(url: str, **extra: Any) -> dict[str, Any]:
 def _migrate(url: str) -> None:
     app = create_app(_config(url))
     with app.app_context():
-        command.upgrade(alembic_config(), "head")
+        command.upgrade(alembic_config(url), "head")
     app.extensions["clinic.db"].kw["bind"].dispose()
 
 
@@ -247,21 +246,19 @@ def start_link(client: FlaskClient, token: str) -> str:
 
 @pytest.fixture
 def submit_answers(app: Flask) -> Callable[..., None]:
-    """Store what a partner sent (position 1 or 2), as the partner's page would."""
-    from clinic.answers import concerns
-    from clinic.library import stored_worksheet
+    """Store answers as sent by a partner (position 1 or 2), through the code the partner's page
+    uses once their answers pass its checks (these may be partial, to keep tests short)."""
     from clinic.models import Assignment
+    from clinic.respond.operations import store_sent, worksheet_of
 
     def submit(assignment_id: int, position: int, answers: dict[str, Any]) -> None:
         with app.app_context():
             assignment = get_db().get(Assignment, assignment_id)
             partner = assignment.couple.partners[position - 1]
             response = assignment.response_of(partner)
+            link = next(link for link in assignment.links if link.partner_id == partner.id)
             response.answers = dict(answers)
-            response.submitted_answers = dict(answers)
-            response.submitted_at = db.utcnow()
-            worksheet = stored_worksheet(assignment.worksheet_version)
-            response.concern = bool(concerns(worksheet, answers))
+            store_sent(response, worksheet_of(response), dict(answers), link.id)
             get_db().commit()
 
     return submit

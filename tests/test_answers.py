@@ -5,17 +5,9 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from clinic.answers import (
-    answered,
-    clean_answers,
-    compare,
-    concerns,
-    display,
-    guesses,
-    progress,
-    scores,
-)
-from clinic.worksheets import parse_worksheet
+from clinic.worksheets.answers import answered, clean_answers, concerns, display, progress
+from clinic.worksheets.compare import compare, guesses, scores
+from clinic.worksheets.loader import parse_worksheet
 
 TEXT = """\
 title = "Closeness"

@@ -16,10 +16,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from clinic.catalog import snapshot, stored_worksheet, worksheets
 from clinic.db import get_db
-from clinic.library import snapshot, stored_worksheet, worksheets
 from clinic.models import WorksheetVersion
-from clinic.worksheets import Worksheet, load_file
+from clinic.worksheets.loader import load_file
+from clinic.worksheets.model import Worksheet
 
 from .conftest import PASSWORD
 

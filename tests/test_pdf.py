@@ -20,7 +20,8 @@ from flask import Flask, render_template_string
 from pypdf import PdfReader
 
 from clinic import create_app
-from clinic.pdf import (
+from clinic.summaries.document import OverviewLine, SummaryDocument
+from clinic.summaries.pdf import (
     MAX_CHARS,
     MAX_ROWS,
     SummaryTooLarge,
@@ -33,9 +34,9 @@ from clinic.pdf import (
     render_summary_html,
     summary_filename,
 )
-from clinic.review import Trend, TrendPoint, WorksheetReview, build_review
-from clinic.summary_doc import OverviewLine, SummaryDocument
-from clinic.worksheets import Worksheet, load_file
+from clinic.worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review
+from clinic.worksheets.loader import load_file
+from clinic.worksheets.model import Worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("Sam", "Alex")
@@ -153,7 +154,7 @@ def test_weasyprint_is_not_imported_at_start() -> None:
         "import sys\n"
         "from clinic import create_app\n"
         "create_app({'TESTING': True, 'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x' * 40})\n"
-        "import clinic.pdf\n"
+        "import clinic.summaries.pdf\n"
         "assert 'weasyprint' not in sys.modules, 'weasyprint imported at start-up'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -384,7 +385,7 @@ def test_a_long_unbroken_word_wraps_inside_the_page(pdf_app: Flask) -> None:
     assert right_edges and max(right_edges) < A4_WIDTH
     # The word runs over pages: take out the footers, the repeated column heads and the other
     # partner's answer in the same row.
-    footer = flat("Counselor’s copy — confidential Session summary 27 November 2026 ·")
+    footer = flat("Counselor’s copy — confidential Session summary November 27, 2026 ·")
     text = re.sub(rf"{footer}Page\d+of\d+|QuestionSamAlex|Alex\.reason", "", flat(pdf_text(pdf)))
     assert text.count(word) == 2
 
@@ -478,7 +479,7 @@ def test_trend_chart_is_accessible_and_free_of_inline_styles(ctx: Flask) -> None
     html = render_template_string(CHART, trend=TREND, names=("<b>Sam</b>", "Alex"))
     assert 'role="img"' in html and 'aria-label="Talking openly: scores over time"' in html
     assert "<title>Talking openly: scores over time</title>" in html
-    assert "<desc>" in html and "no score on 1 Jul 2026" in html
+    assert "<desc>" in html and "no score on Jul 1, 2026" in html
     assert "stroke-dasharray" in html and "<circle" in html and "<rect" in html
     assert "&lt;b&gt;Sam&lt;/b&gt;" in html and "<b>" not in html
     assert not re.search(r"\sstyle=", html)
@@ -499,4 +500,4 @@ def test_trend_chart_data_is_in_the_pdf_text(pdf_app: Flask) -> None:
     pdf = render(pdf_app, summary(review("emotional-intimacy", trends=(TREND,))))
     text = flat(pdf_text(pdf))
     assert flat("Talking openly") in text
-    assert "3.25" in text and flat("1 Aug 2026") in text
+    assert "3.25" in text and flat("Aug 1, 2026") in text

@@ -12,7 +12,6 @@ from clinic.db import get_db, utcnow
 from clinic.models import Assignment, CounselingSession, SessionNote
 
 
-
 def today() -> str:
     return utcnow().date().isoformat()
 

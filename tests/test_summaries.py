@@ -116,7 +116,7 @@ def test_unknown_copy_is_404(client, meeting):
 
 
 def test_too_large_a_summary_is_refused_with_a_message(app, client, meeting, monkeypatch):
-    from clinic import pdf
+    from clinic.summaries import pdf
 
     monkeypatch.setattr(pdf, "MAX_CHARS", 50)
     response = client.get(f"/sessions/{meeting}/summary-counselor.pdf", follow_redirects=True)

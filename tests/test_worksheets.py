@@ -4,13 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from clinic.worksheets import (
-    WorksheetError,
-    check_paths,
-    load_file,
-    load_library,
-    parse_worksheet,
-)
+from clinic.worksheets.loader import check_paths, load_file, load_library, parse_worksheet
+from clinic.worksheets.model import WorksheetError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,7 @@
-"""A session summary as plain data: what the PDF shows, filled in by the view that builds it.
+"""A session summary as plain data: what the PDF shows, and building it from a session.
 
-Whoever builds a couple's copy leaves private questions and counselor-only notes out
-(`build_review(..., include_private=False)`); the template drops private rows again as a
+The couple's copy leaves private questions and counselor-only notes out
+(`review_of(..., include_private=False)`); the template drops private rows again as a
 second line of defence.
 """
 
@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from .review import WorksheetReview
+from flask import current_app
+from sqlalchemy import select
+
+from ..db import get_db
+from ..history import couple_assignments, couple_trends, review_of
+from ..models import CounselingSession
+from ..worksheets.compare import WorksheetReview
 
 Copy = Literal["counselor", "couple"]
 COPIES: tuple[Copy, ...] = ("counselor", "couple")
@@ -73,3 +79,60 @@ class SummaryDocument:
     def copy_label(self) -> str:
         """The footer line: which copy this is."""
         return COPY_LABELS[self.copy]
+
+
+def build_document(meeting: CounselingSession, copy: Copy) -> SummaryDocument:
+    """Everything the PDF shows; the couple's copy leaves out private questions and notes."""
+    couple = meeting.couple
+    first, second = couple.partners
+    for_couple = copy == "couple"
+    assignments = couple_assignments(couple)
+    previous = get_db().scalar(
+        select(CounselingSession.held_on)
+        .where(
+            CounselingSession.couple_id == couple.id,
+            CounselingSession.held_on < meeting.held_on,
+        )
+        .order_by(CounselingSession.held_on.desc())
+        .limit(1)
+    )
+    since = [
+        a
+        for a in reversed(assignments)
+        if (previous is None or a.created_at.date() > previous)
+        and a.created_at.date() <= meeting.held_on
+    ]
+    overview = tuple(
+        OverviewLine(
+            title=a.worksheet_version.title,
+            assigned_on=a.created_at.date(),
+            due=a.due_on,
+            status_a=a.partner_status(first),
+            status_b=a.partner_status(second),
+        )
+        for a in since
+    )
+    trends = {slug: found for slug, _title, found in couple_trends(assignments)}
+    reviews = tuple(
+        review_of(
+            a, include_private=not for_couple, trends=trends.get(a.worksheet_version.slug, ())
+        )
+        for a in sorted(meeting.discussed, key=lambda a: (a.created_at, a.id))
+    )
+    shared = tuple(n.text for n in meeting.notes if n.shared)
+    kept = () if for_couple else tuple(n.text for n in meeting.notes if not n.shared)
+    return SummaryDocument(
+        practice=current_app.config["PRACTICE_NAME"],
+        counselor=couple.counselor.name,
+        couple_label=couple.label,
+        session_date=meeting.held_on,
+        copy=copy,
+        names=(first.display_name, second.display_name),
+        overview=overview,
+        reviews=reviews,
+        notes=shared,
+        counselor_notes=kept,
+        next_steps=meeting.next_steps,
+        seek_help=current_app.config["SEEK_HELP_TEXT"],
+        document_id=f"S{meeting.id}",
+    )

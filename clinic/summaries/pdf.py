@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -18,13 +17,13 @@ from urllib.request import DataHandler, Request, url2pathname
 from flask import current_app, render_template
 from markupsafe import Markup
 
-from .answers import display
-from .summary_doc import SummaryDocument
+from .. import ROOT
+from ..worksheets.answers import display
+from .document import SummaryDocument
 
-ROOT = Path(__file__).resolve().parent.parent
-CSS_PATH = ROOT / "templates" / "pdf" / "summary.css"
-FONTS_DIR = Path(__file__).resolve().parent / "static" / "fonts"
-TEMPLATE = "pdf/summary.html"
+CSS_PATH = ROOT / "templates" / "summaries" / "summary.css"
+FONTS_DIR = ROOT / "clinic" / "static" / "fonts"
+TEMPLATE = "summaries/summary.html"
 
 # The largest summary we agree to render. bench/pdf.py renders summaries right at these limits,
 # with every answer at its longest and unbroken 'words' among them (see docs/benchmarks.md):
@@ -105,10 +104,6 @@ def summary_filename(doc: SummaryDocument) -> str:
 LONG_RUN_RE = re.compile(r"[^\s\u200b]{30,}")
 CHUNK = 8
 ZWSP = "\u200b"
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def breakable(text: str) -> str:
@@ -120,14 +115,6 @@ def breakable(text: str) -> str:
 
 def _answer(question: Any, value: Any) -> str:
     return breakable(display(question, value))
-
-
-def _day(value: date | None, short: bool = False) -> str:
-    """27 November 2026, or 27 Nov 2026 for table cells; English month names in any locale."""
-    if value is None:
-        return ""
-    month = MONTHS[value.month - 1]
-    return f"{value.day} {month[:3] if short else month} {value.year}"
 
 
 def _score(value: float | None) -> str:
@@ -150,7 +137,6 @@ def render_summary_html(doc: SummaryDocument) -> str:
         title=pdf_title(doc),
         answer=_answer,
         t=breakable,
-        day=_day,
         score=_score,
     )
     return INDENT_RE.sub("\n", html)

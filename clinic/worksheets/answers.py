@@ -1,20 +1,20 @@
-"""Clean a partner's form input, and compare, score and show two partners' answers."""
+"""A partner's answers: cleaned from a form, read back safely from storage, shown as text."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from clinic.worksheets import Item, Question, Worksheet
+from .model import Item, Question, Worksheet
 
 Answers = dict[str, Any]
 REQUIRED = "Please answer this question before you send."
 CHOOSE_ONE = "Please choose one of the options."
 CHOOSE_LISTED = "Please choose only from the options shown."
-# Everything below U+0020 but tab and newline, plus DEL and the C1 controls: invisible, and they
-# break PDFs and copy-paste; everything else a partner types is kept as typed.
+# Everything below U+0020 but tab and newline, plus DEL and the C1 controls: invisible, refused
+# by PostgreSQL (NUL), and they break PDFs and copy-paste; everything else is kept as typed.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 NUMBER_RE = re.compile(r"\s*(-?[0-9]{1,6})\s*")
 
@@ -40,11 +40,15 @@ def _point(q: Question, value: object) -> int | None:
     return value if q.min <= value <= q.max else None
 
 
-def _clean_text(q: Question, raw: str) -> str:
+def clean_text(raw: str, *, one_line: bool = False) -> str:
+    """The one rule for text a person types, here and in every form: line breaks as \\n,
+    invisible control characters dropped, composed Unicode (NFC) so that search finds either form.
+    A one-line field turns a pasted line break into a space. Leading and trailing space stays:
+    callers strip where it does not matter."""
     text = CONTROL_RE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
-    if q.kind == "text":  # a one-line answer: a pasted line break becomes a space
+    if one_line:
         text = text.replace("\n", " ")
-    return text.strip()
+    return unicodedata.normalize("NFC", text)
 
 
 def _parse_number(q: Question, raw: str) -> tuple[int | None, str | None]:
@@ -83,7 +87,7 @@ def _clean_one(q: Question, form: Any) -> tuple[Any, str | None]:
             if value is not None:
                 rows[item.id] = value
         return rows or None, None
-    text = _clean_text(q, first)
+    text = clean_text(first, one_line=q.kind == "text").strip()
     limit = q.max_length or 0
     if limit and len(text) > limit:
         return None, f"Please keep this to {limit} characters or fewer (you have {len(text)})."
@@ -117,7 +121,7 @@ def clean_answers(
     return answers, errors
 
 
-def _value(q: Question, answers: Mapping[str, Any] | None, item: Item | None = None) -> Any:
+def stored_value(q: Question, answers: Mapping[str, Any] | None, item: Item | None = None) -> Any:
     """A stored answer if it has the right shape for q, else None; stored JSON is not trusted."""
     if not isinstance(answers, Mapping):
         return None
@@ -135,95 +139,13 @@ def _value(q: Question, answers: Mapping[str, Any] | None, item: Item | None = N
 def answered(q: Question, answers: Mapping[str, Any] | None) -> bool:
     """True when q has a usable answer; a matrix needs every row."""
     if q.kind == "matrix":
-        return all(_value(q, answers, item) is not None for item in q.items)
-    return _value(q, answers) is not None
+        return all(stored_value(q, answers, item) is not None for item in q.items)
+    return stored_value(q, answers) is not None
 
 
 def progress(ws: Worksheet, answers: Mapping[str, Any] | None) -> tuple[int, int]:
     """(questions answered, questions in the worksheet), optional ones included."""
     return sum(answered(q, answers) for q in ws.questions), len(ws.questions)
-
-
-def scores(ws: Worksheet, answers: Mapping[str, Any] | None) -> dict[str, float | None]:
-    """Each score's mean (to 2 places) or sum over answered values; None when none answered."""
-    result: dict[str, float | None] = {}
-    for score in ws.scores:
-        numbers: list[int] = []
-        for qid in score.questions:
-            q = ws.question(qid)
-            for item in q.items or (None,):
-                value = _value(q, answers, item)
-                if value is not None:
-                    numbers.append(value)
-        if not numbers:
-            result[score.id] = None
-        elif score.method == "sum":
-            result[score.id] = float(sum(numbers))
-        else:
-            result[score.id] = round(sum(numbers) / len(numbers), 2)
-    return result
-
-
-@dataclass(frozen=True)
-class Row:
-    question: Question
-    item: Item | None
-    a: Any
-    b: Any
-    gap: int | None
-    flagged: bool
-
-
-def compare(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[Row]:
-    """One row per question (per item for a matrix) with both answers and the gap between."""
-    rows: list[Row] = []
-    for q in ws.questions:
-        for item in q.items or (None,):
-            va, vb = _value(q, a, item), _value(q, b, item)
-            gap = abs(va - vb) if q.numeric and va is not None and vb is not None else None
-            # A gap between two guesses says nothing; guesses are judged against real answers.
-            flagged = (
-                gap is not None
-                and q.flag_gap is not None
-                and q.guesses is None
-                and gap >= q.flag_gap
-            )
-            rows.append(Row(q, item, va, vb, gap, flagged))
-    return rows
-
-
-@dataclass(frozen=True)
-class Guess:
-    question: Question
-    target: Question
-    item: Item | None
-    guesser: str
-    guess: Any
-    actual: Any
-    match: bool | None
-    off_by: int | None
-
-
-def guesses(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[Guess]:
-    """Each partner's guess beside the other partner's real answer, partner a first."""
-    out: list[Guess] = []
-    for q in ws.questions:
-        if q.guesses is None:
-            continue
-        target = ws.question(q.guesses)
-        for guesser, mine, theirs in (("a", a, b), ("b", b, a)):
-            for item in target.items or (None,):
-                guess, actual = _value(q, mine, item), _value(target, theirs, item)
-                both = guess is not None and actual is not None
-                if not both or q.kind in ("text", "long_text"):
-                    match = None
-                elif q.kind == "multi":
-                    match = set(guess) == set(actual)
-                else:
-                    match = guess == actual
-                off_by = abs(guess - actual) if both and q.numeric else None
-                out.append(Guess(q, target, item, guesser, guess, actual, match, off_by))
-    return out
 
 
 def is_concern(q: Question, value: Any) -> bool:
@@ -236,7 +158,7 @@ def is_concern(q: Question, value: Any) -> bool:
 
 def concerns(ws: Worksheet, answers: Mapping[str, Any] | None) -> list[Question]:
     """Private questions whose answer is one the worksheet marks as a concern."""
-    return [q for q in ws.questions if is_concern(q, _value(q, answers))]
+    return [q for q in ws.questions if is_concern(q, stored_value(q, answers))]
 
 
 def display(question: Question, value: Any, item: Item | None = None) -> str:

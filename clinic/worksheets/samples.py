@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .worksheets import Question, Worksheet
+from .model import Question, Worksheet
 
 # Sample text answers, matched to a question by a word in its id; the first match wins.
 PHRASES: list[tuple[str, list[str]]] = [

@@ -1,23 +1,20 @@
 """The rules of a worksheet file: each check and the message that names the file, the question
-and the problem. Checks return plain values; clinic.worksheets builds the dataclasses."""
+and the problem. Checks return plain values; the loader builds the dataclasses."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .worksheets import Question
+from .model import KINDS, NUMERIC, Question
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 ID_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # Option and item keys are stored in answers and used in form field names ("qid.item").
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 POINT_RE = re.compile(r"-?(0|[1-9][0-9]{0,3})")
-KINDS = ("scale", "choice", "multi", "text", "long_text", "matrix")
-NUMERIC = frozenset({"scale", "matrix"})
 MAX_POINTS = 11
 TEXT_LIMITS = {"text": (300, 1000), "long_text": (2000, 4000)}  # (default, most allowed)
 METHODS = ("mean", "sum")

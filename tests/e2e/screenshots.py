@@ -17,8 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import create_app
-from clinic.cli import alembic_config
-from clinic.db import get_db
+from clinic.db import alembic_config, get_db
 from clinic.models import CounselingSession, Couple
 
 from .harness import CHROMIUM, DESKTOP, PHONE, ROOT, live_config, serve, sign_in, start_worksheet
@@ -32,7 +31,7 @@ DEMO_EMAIL = "demo@example.org"
 def demo_data(app: Flask) -> str:
     """Migrate, run `flask demo` as an admin would, and return the password it printed."""
     with app.app_context():
-        command.upgrade(alembic_config(), "head")
+        command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     found = re.search(r"password:\s*(\S+)", result.output)

@@ -15,7 +15,6 @@ from .checks import check_page
 from .harness import sign_in
 
 
-
 def _fits_the_screen(tab: Page) -> bool:
     return tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 

@@ -1,0 +1,47 @@
+"""Every lookup of a counselor's data, checked against the signed-in counselor. Anything that is
+not theirs answers 404, not 403, so nobody learns that another counselor's record exists."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+
+from .db import get_db
+from .models import Assignment, CounselingSession, Counselor, Couple, Link
+
+
+def get_couple_or_404(couple_id: int) -> Couple:
+    couple = get_db().get(Couple, couple_id)
+    if couple is None or couple.counselor_id != current_user.id:
+        abort(404)
+    return couple
+
+
+def get_assignment_or_404(assignment_id: int) -> Assignment:
+    assignment = get_db().get(Assignment, assignment_id)
+    if assignment is None or assignment.couple.counselor_id != current_user.id:
+        abort(404)
+    return assignment
+
+
+def get_link_or_404(assignment: Assignment, link_id: int) -> Link:
+    """One of this (already checked) assignment's links."""
+    link = next((link for link in assignment.links if link.id == link_id), None)
+    if link is None:
+        abort(404)
+    return link
+
+
+def get_session_or_404(session_id: int) -> CounselingSession:
+    found = get_db().get(CounselingSession, session_id)
+    if found is None or found.couple.counselor_id != current_user.id:
+        abort(404)
+    return found
+
+
+def get_counselor_or_404(counselor_id: int) -> Counselor:
+    """Any counselor account, for an admin; to anyone else no account exists."""
+    counselor = get_db().get(Counselor, counselor_id)
+    if counselor is None or not current_user.is_admin:
+        abort(404)
+    return counselor

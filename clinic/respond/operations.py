@@ -1,0 +1,135 @@
+"""What a partner's page does to their response: start, save a draft, move between parts, send.
+Each function changes the rows and adds the audit event; the view commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ..audit import record
+from ..catalog import stored_worksheet
+from ..db import get_db, utcnow
+from ..models import Link, Response
+from ..worksheets.answers import clean_answers, concerns
+from ..worksheets.model import Question, Worksheet
+
+
+def worksheet_of(response: Response) -> Worksheet:
+    return stored_worksheet(response.assignment.worksheet_version)
+
+
+def start(link: Link) -> Response:
+    """The partner pressed Start: note the first open, and the response they work on."""
+    now = utcnow()
+    if link.first_opened_at is None:
+        link.first_opened_at = now
+        record("open_link", link, link_id=link.id)
+    response = link.assignment.response_of(link.partner)
+    if response is None:  # every assignment is made with both; this mends one that lost one
+        response = Response(assignment=link.assignment, partner=link.partner, answers={})
+        get_db().add(response)
+    if response.started_at is None:
+        response.started_at = now
+    get_db().flush()
+    return response
+
+
+def form_values(worksheet: Worksheet, answers: Mapping[str, Any]) -> MultiDict[str, str]:
+    """Stored answers as the form fields that show them."""
+    values: MultiDict[str, str] = MultiDict()
+    for question in worksheet.questions:
+        value = answers.get(question.id)
+        if value is None:
+            continue
+        if question.kind == "matrix" and isinstance(value, dict):
+            for item_id, point in value.items():
+                values.add(f"{question.id}.{item_id}", str(point))
+        elif isinstance(value, list):
+            for one in value:
+                values.add(question.id, str(one))
+        else:
+            values.add(question.id, str(value))
+    return values
+
+
+def section_index(worksheet: Worksheet, raw: Any, default: int) -> int:
+    """A part's index from the page (anything odd falls back to default), within the worksheet."""
+    try:
+        index = int(raw)
+    except (TypeError, ValueError):
+        index = default
+    return min(max(index, 0), len(worksheet.sections) - 1)
+
+
+def questions_posted(
+    worksheet: Worksheet, index: int | None, changed: list[str] | None
+) -> list[Question]:
+    """The questions a post answers: one part (or all, index None), and of those only the ones
+    the page's script says were touched, when it says so. Another tab's older copy of the page
+    then leaves the rest alone."""
+    sections = worksheet.sections if index is None else (worksheet.sections[index],)
+    questions = [q for s in sections for q in s.questions]
+    if changed is not None:
+        touched = set(changed)
+        questions = [q for q in questions if q.id in touched]
+    return questions
+
+
+def save_draft(
+    response: Response, worksheet: Worksheet, form: Mapping[str, Any], questions: list[Question]
+) -> dict[str, str]:
+    """Merge these questions' posted answers into the working copy; returns the problems.
+
+    A question with a problem keeps what was saved before; the partner sees the message.
+    """
+    clean, errors = clean_answers(worksheet, form, questions=questions, final=False)
+    answers = dict(response.answers)
+    for question in questions:
+        if question.id in errors:
+            continue
+        if question.id in clean:
+            answers[question.id] = clean[question.id]
+        else:
+            answers.pop(question.id, None)
+    if answers != response.answers:
+        response.answers = answers
+    response.updated_at = utcnow()
+    return errors
+
+
+def move(response: Response, worksheet: Worksheet, index: int, step: int) -> None:
+    """Remember the part the partner is on, so their link resumes there."""
+    response.section = min(max(index + step, 0), len(worksheet.sections) - 1)
+
+
+def send(response: Response, link_id: int) -> dict[str, str]:
+    """Send the working copy to the counselor, or return every problem that stops it.
+
+    Sending the same answers again changes nothing; changed answers replace what was sent.
+    """
+    worksheet = worksheet_of(response)
+    clean, errors = clean_answers(worksheet, form_values(worksheet, response.answers), final=True)
+    if errors:
+        return errors
+    if response.submitted_answers != clean or response.submitted_at is None:
+        store_sent(response, worksheet, clean, link_id)
+    return {}
+
+
+def store_sent(
+    response: Response, worksheet: Worksheet, clean: dict[str, Any], link_id: int
+) -> None:
+    """Keep checked answers as what the partner sent, with the time, any safety concern in
+    them and the audit event."""
+    response.submitted_answers = clean
+    response.submitted_at = utcnow()
+    response.concern = bool(concerns(worksheet, clean))
+    record("submit_response", response, link_id=link_id)
+
+
+def locked_message(response: Response) -> str:
+    if response.assignment.closed_at is not None:
+        return "Your counselor has closed this worksheet, so the answers can't be changed now."
+    return "Your counselor has already looked at these answers, so they can't be changed now."
