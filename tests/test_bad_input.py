@@ -69,17 +69,48 @@ def test_session_texts(app, client, counselor, make_couple, make_assignment):
 
 @pytest.mark.parametrize("q", ["\x00", "%", "_", "\\", "😀" * 200, "' OR 1=1 --"])
 def test_dashboard_search(client, counselor, make_couple, q):
+    """Wildcards and odd text match literally: none of these is in "Sam & Alex"."""
     make_couple(counselor)
-    response = client.get("/", query_string={"q": q})
-    assert response.status_code == 200
+    make_couple(counselor, label="Kim & Lee", names=("Kim", "Lee"))
+    page = client.get("/", query_string={"q": q}).get_data(as_text=True)
+    if q == "\x00":  # nothing is left of it once cleaned: every couple shows
+        assert "Sam &amp; Alex" in page and "Kim &amp; Lee" in page
+    else:
+        assert "Sam &amp; Alex" not in page and "Kim &amp; Lee" not in page
+        assert "No couple matches" in page
 
 
-@pytest.mark.parametrize("due", ["0000-01-01", "9999-12-31", "2026-02-30", "-1", "\x00"])
-def test_odd_due_dates(client, counselor, make_couple, due):
+@pytest.mark.parametrize(
+    "due,message",
+    [
+        ("0000-01-01", "Not a valid date value."),
+        ("9999-12-31", "Please choose a date within the next two years."),
+        ("2026-02-30", "Not a valid date value."),
+        ("-1", "Not a valid date value."),
+        ("\x00", "Not a valid date value."),
+    ],
+)
+def test_odd_due_dates_are_refused_in_place(app, client, counselor, make_couple, due, message):
     couple = make_couple(counselor)
     response = client.post(
-        f"/couples/{couple}/assignments", data={"worksheets": ["two-parts"], "due_on": due}
+        f"/couples/{couple}/assignments",
+        data={"worksheets": ["two-parts"], "due_on": due, "note": "kept"},
     )
-    assert response.status_code in (302, 400)
-    if response.status_code == 400:
-        assert "date" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and "kept</textarea>" in page
+    with app.app_context():
+        assert get_db().scalars(select(Assignment)).all() == []
+
+
+def test_typed_text_is_stored_composed_and_search_finds_either_form(app, client, counselor):
+    decomposed, composed = "Rene\u0301e & Zoe\u0308", "Ren\u00e9e & Zo\u00eb"
+    data = {"label": decomposed, "partner1_name": "Rene\u0301e", "partner2_name": "Zoe\u0308"}
+    assert client.post("/couples", data=data).status_code == 302
+    with app.app_context():
+        couple = get_db().scalars(select(Couple)).one()
+        assert couple.label == composed
+        assert couple.partners[0].display_name == "Ren\u00e9e"
+    for query in ("Rene\u0301e", "Ren\u00e9e"):
+        page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+        assert composed.replace("&", "&amp;") in page

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 
 import pytest
 from flask import Flask
 
-from clinic import _configure_secret_key, create_app
+from clinic import ROOT, _configure_secret_key, create_app
 
 
 def bare_app(tmp_path, **config) -> Flask:
@@ -60,3 +62,16 @@ def test_every_setting_is_documented():
     }
     for name in documented - internal:
         assert f"\n{name} = " in example or f"# {name} = " in example, name
+
+
+def test_start_up_imports_neither_alembic_nor_weasyprint(database_url: str) -> None:
+    """Both are slow to import; only the commands and the PDF export that need them do."""
+    code = (
+        "import sys\n"
+        "from clinic import create_app\n"
+        f"app = create_app({{'TESTING': True, 'DATABASE_URL': {database_url!r}}})\n"
+        "app.test_client().get('/login')\n"
+        "heavy = sorted(m for m in ('alembic', 'weasyprint') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

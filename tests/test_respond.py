@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from clinic.assignments import assign
 from clinic.db import get_db, utcnow
-from clinic.models import Assignment, AuditEvent, Link, Response
+from clinic.links import take_fresh_tokens
+from clinic.models import Assignment, AuditEvent, Couple, Link, Response, ThrottleHit
 
-from .conftest import start_link
+from .conftest import FIXTURES, start_link
 
 PART_ONE = {"section": "0", "close": "4", "often": "weekly", "touch.hugs": "5", "touch.hands": "3"}
 PART_TWO = {"section": "1", "wish": "More walks", "story": "", "things": ["walks", "games"]}
@@ -94,8 +97,53 @@ def test_unknown_revoked_and_expired_links_look_the_same(app, sheet, clock):
 
 def test_expired_link_ends_the_session_too(app, sam, clock):
     client, url = sam
-    clock.advance(days=7 + 22)
+    clock.advance(days=7 + 21)  # due in 7 days, then 21 days' grace: still on the last day
+    assert "Part 1 of 2" in client.get(url).get_data(as_text=True)
+    clock.advance(days=1)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.clock("2028-02-29T23:40")
+def test_a_link_made_on_a_leap_day_late_at_night_works_to_the_end_of_its_grace(app, sheet, clock):
+    _, (token, _) = sheet
+    client = app.test_client()
+    assert "works until March 29, 2028" in client.get(f"/l/{token}").get_data(as_text=True)
+    clock.set(datetime(2028, 3, 28, 23, 59, tzinfo=UTC))  # due March 7, then 21 days
+    assert client.get(f"/l/{token}").status_code == 200
+    clock.advance(minutes=1)
+    assert client.get(f"/l/{token}").status_code == 404
+
+
+def test_valid_links_are_never_throttled_and_guesses_are(make_app, counselor, make_couple):
+    """A family or a clinic's Wi-Fi shares one address: only links that open nothing count."""
+    app = make_app(LINK_ATTEMPTS_PER_ADDRESS=3, WORKSHEET_DIRS=[str(FIXTURES)])
+    with app.test_request_context():
+        couple = get_db().get(Couple, make_couple(counselor))
+        assignment = assign(couple, "two-parts", utcnow().date() + timedelta(days=7), None)
+        get_db().commit()
+        token = take_fresh_tokens()[assignment.links[0].id]
+    client = app.test_client()
+    for _ in range(10):
+        assert "Start" in client.get(f"/l/{token}").get_data(as_text=True)
+        assert client.post(f"/l/{token}").status_code == 302
+    for _ in range(3):
+        assert client.get("/l/" + "z" * 43).status_code == 404
+    assert client.get("/l/" + "z" * 43).status_code == 429
+    with app.app_context():
+        assert get_db().scalar(select(func.count()).select_from(ThrottleHit)) == 3
+
+
+def test_start_makes_a_missing_response_instead_of_failing(app, sheet):
+    _, (token, _) = sheet
+    with app.app_context():
+        get_db().execute(delete(Response).where(Response.partner_id == 1))
+        get_db().commit()
+    client = app.test_client()
+    url = start_link(client, token)
+    assert "Part 1 of 2" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        made = get_db().scalars(select(Response).where(Response.partner_id == 1)).one()
+        assert made.answers == {} and made.started_at is not None
 
 
 def test_partner_cannot_reach_the_other_partners_response(app, sheet, sam):

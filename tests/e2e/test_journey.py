@@ -146,13 +146,17 @@ def test_from_the_first_run_to_the_session_summary(
     start_worksheet(alex)
     _answer_part_one(alex, "Alex")
     alex.get_by_role("button", name="Next").click()
+    posts: list[str] = []
+    alex.on("request", lambda r: posts.append(r.post_data or "") if r.method == "POST" else None)
     alex.get_by_label("If counseling goes well").fill("Hope canary Alex")
-    alex.wait_for_timeout(1000)  # time in which the script, were it on, would have saved
+    alex.keyboard.press("Tab")  # leaving the field is when the script, were it on, would save
     expect(alex.locator("[data-save-status]")).to_have_text("")
+    assert posts == []
     alex.get_by_role("button", name="Save draft").click()
     expect(alex.get_by_role("status").first).to_have_text(
         "Saved. You can come back to it any time through your link."
     )
+    assert len(posts) == 1 and "autosave" not in posts[0] and "Hope+canary+Alex" in posts[0]
     check_page(alex)
     alex.close()
 
