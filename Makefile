@@ -27,6 +27,7 @@ test: $(VENV)/.test-extras
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check clinic tests bench migrations
+	$(BIN)/mypy
 
 bench: $(VENV)/.test-extras
 	$(BIN)/python bench/pdf.py

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 from wtforms import DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -18,6 +17,7 @@ from .dates import day
 from .db import get_db, utcnow
 from .forms import CheckboxListField, Form
 from .models import Assignment, Couple, Response
+from .security import login_required
 
 bp = Blueprint("assignments", __name__)
 
@@ -77,6 +77,7 @@ def assign_many(
 ) -> list[Assignment]:
     """Each worksheet chosen in the form, once and in the order given, from the couple page or
     a session (session_id); the caller commits."""
+    assert form.worksheets.data is not None and form.due_on.data is not None  # the caller validated
     note = (form.note.data or "").strip() or None
     made = []
     for slug in dict.fromkeys(form.worksheets.data):
@@ -177,6 +178,7 @@ def extend(assignment_id: int) -> ResponseReturnValue:
             due_form=form,
             today=utcnow().date(),
         ), 400
+    assert form.due_on.data is not None  # InputRequired
     assignment.due_on = form.due_on.data
     for link in assignment.links:
         if link.revoked_at is None:

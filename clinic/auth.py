@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -28,7 +28,7 @@ from .db import get_db, utcnow
 from .forms import Form
 from .models import Counselor
 from .passwords import verify_password
-from .security import client_address
+from .security import client_address, login_required
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -52,10 +52,10 @@ class LoginForm(Form):
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    login_manager.user_loader(load_counselor)
     app.before_request(_enforce_timeouts)
 
 
-@login_manager.user_loader
 def load_counselor(user_id: str) -> Counselor | None:
     """Load from 'id.version'; a cookie from before the last sign-out carries an old version."""
     counselor_id, _, version = user_id.partition(".")
@@ -110,6 +110,7 @@ def login_post() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, first_run=needs_setup()), 400
+    assert form.email.data is not None and form.password.data is not None  # DataRequired
     email = form.email.data.strip().lower()
     config = current_app.config
     minutes = config["LOGIN_THROTTLE_MINUTES"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import exists, func, select
 from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -19,6 +19,7 @@ from .db import get_db
 from .forms import Form, email_address
 from .models import Counselor
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password
+from .security import login_required
 
 bp = Blueprint("counselors", __name__, url_prefix="/counselors")
 
@@ -52,6 +53,7 @@ class CounselorForm(Form):
     )
 
     def validate_email(self, field: EmailField) -> None:
+        assert field.data is not None  # DataRequired runs first and stops the chain
         if email_taken(field.data):
             raise ValidationError("There is already an account with this email.")
 
@@ -115,9 +117,9 @@ def create() -> ResponseReturnValue:
     form = NewCounselorForm()
     if not form.validate_on_submit():
         return render_template("counselors/new.html", form=form), 400
-    counselor = add_counselor(
-        form.name.data, form.email.data, form.password.data, is_admin=form.is_admin.data
-    )
+    name, email, password = form.name.data, form.email.data, form.password.data
+    assert name is not None and email is not None and password is not None  # DataRequired
+    counselor = add_counselor(name, email, password, is_admin=form.is_admin.data)
     record("create_counselor", counselor)
     get_db().commit()
     flash(f"{counselor.name} can now sign in with {counselor.email}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, StringField
@@ -17,6 +17,7 @@ from .forms import Form, email_address
 from .history import couple_assignments, couple_trends
 from .links import take_fresh_tokens
 from .models import CounselingSession, Couple, Partner
+from .security import login_required
 
 bp = Blueprint("couples", __name__)
 
@@ -45,6 +46,7 @@ class CoupleForm(Form):
             getattr(self, f"partner{partner.position}_email").data = partner.email
 
     def apply(self, couple: Couple) -> None:
+        assert self.label.data is not None  # DataRequired
         couple.label = self.label.data.strip()
         by_position = {partner.position: partner for partner in couple.partners}
         for position in (1, 2):

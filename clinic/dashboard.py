@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
-from sqlalchemy import Select, exists, func, or_, select
+from flask_login import current_user
+from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .db import get_db, utcnow
+from .db import Model, get_db, utcnow
 from .forms import cleaned
 from .models import Assignment, CounselingSession, Couple, Link, Partner, Response
+from .security import login_required
 
 bp = Blueprint("dashboard", __name__)
 PER_PAGE = 20
 ATTENTION_ROWS = 10
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -26,12 +30,12 @@ class CoupleRow:
     latest: datetime | date | None
 
 
-def _mine(query: Select) -> Select:  # type: ignore[type-arg]
+def _mine(query: Select[T]) -> Select[T]:
     """Limit a query joined to Couple to this counselor's active couples."""
     return query.where(Couple.counselor_id == current_user.id, Couple.archived_at.is_(None))
 
 
-def _open_assignments() -> Select:  # type: ignore[type-arg]
+def _open_assignments() -> Select[Assignment]:
     return _mine(
         select(Assignment)
         .join(Couple, Assignment.couple_id == Couple.id)
@@ -40,7 +44,7 @@ def _open_assignments() -> Select:  # type: ignore[type-arg]
     )
 
 
-def _submitted_count():  # type: ignore[no-untyped-def]
+def _submitted_count() -> ScalarSelect[int]:
     return (
         select(func.count(Response.id))
         .where(Response.assignment_id == Assignment.id, Response.submitted_at.is_not(None))
@@ -48,14 +52,14 @@ def _submitted_count():  # type: ignore[no-untyped-def]
     )
 
 
-def _capped(query: Select) -> tuple[list, int]:  # type: ignore[type-arg]
+def _capped(query: Select[T]) -> tuple[list[T], int]:
     """The first few rows of a list and how many there are in all: two queries at any size."""
     db = get_db()
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return list(db.scalars(query.limit(ATTENTION_ROWS)).unique()), total
 
 
-def attention(today: date) -> dict[str, tuple[list, int]]:  # type: ignore[type-arg]
+def attention(today: date) -> dict[str, tuple[list[Model], int]]:
     """Four short lists of what waits on the counselor, in the same queries at any size."""
     concerns = _mine(
         select(Response)
@@ -102,7 +106,7 @@ def attention(today: date) -> dict[str, tuple[list, int]]:  # type: ignore[type-
     return {name: _capped(query) for name, query in lists.items()}
 
 
-def _search(query: Select, text: str) -> Select:  # type: ignore[type-arg]
+def _search(query: Select[Couple], text: str) -> Select[Couple]:
     if not text:
         return query
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

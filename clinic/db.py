@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -94,11 +94,11 @@ def get_db() -> Session:
     """The session of the current app context, opened on first use."""
     if "db" not in g:
         g.db = current_app.extensions["clinic.db"]()
-    return g.db
+    return cast(Session, g.db)
 
 
 def get_engine() -> Engine:
-    return current_app.extensions["clinic.db"].kw["bind"]
+    return cast(Engine, current_app.extensions["clinic.db"].kw["bind"])
 
 
 def _close_session(_exc: BaseException | None) -> None:

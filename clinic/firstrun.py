@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from .audit import record
 from .auth import start_session
@@ -46,12 +48,18 @@ def create(token: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("firstrun/new.html", form=form, token=token), 400
     db = get_db()
-    # Only the request that deletes the token may go on, even if two arrive at once.
-    used = db.execute(delete(SetupToken).where(SetupToken.token_hash == hash_token(token)))
+    # Only the request that deletes the token may go on, even if two arrive at once. A DELETE's
+    # result is a CursorResult, which has the row count; Session.execute is typed more loosely.
+    used = cast(
+        "CursorResult[Any]",
+        db.execute(delete(SetupToken).where(SetupToken.token_hash == hash_token(token))),
+    )
     if used.rowcount != 1:
         db.rollback()
         abort(404)
-    counselor = add_counselor(form.name.data, form.email.data, form.password.data, is_admin=True)
+    name, email, password = form.name.data, form.email.data, form.password.data
+    assert name is not None and email is not None and password is not None  # DataRequired
+    counselor = add_counselor(name, email, password, is_admin=True)
     record("create_first_counselor", counselor, counselor_id=counselor.id)
     db.commit()
     start_session(counselor)

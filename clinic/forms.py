@@ -21,7 +21,7 @@ def cleaned(value: Any) -> Any:
     return clean_text(value) if isinstance(value, str) else value
 
 
-class Form(FlaskForm):
+class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     """A form with CSRF protection whose text fields all follow the one rule for typed text.
 
     Passwords are left exactly as typed: changing them would lock people out.

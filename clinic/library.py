@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
 from .catalog import problems, worksheets
+from .security import login_required
 from .worksheets.model import Worksheet
 
 bp = Blueprint("library", __name__, url_prefix="/worksheets")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Model, utcnow
 
 
-class Counselor(UserMixin, Model):
+class Counselor(UserMixin, Model):  # type: ignore[misc]  # Flask-Login is untyped
     __tablename__ = "counselor"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

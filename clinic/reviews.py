@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
 from .access import get_assignment_or_404
 from .audit import record
 from .db import get_db, utcnow
 from .history import review_of
+from .security import login_required
 
 bp = Blueprint("reviews", __name__)
 

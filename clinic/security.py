@@ -1,11 +1,15 @@
-"""Headers on every response, CSRF on every POST, ids that cannot overflow the database, and
-the client's address."""
+"""Headers on every response, CSRF on every POST, sign-in on every counselor page, ids that
+cannot overflow the database, and the client's address."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
+
+import flask_login
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 csrf = CSRFProtect()
 
@@ -18,10 +22,19 @@ CSP = (
 class IdConverter(IntegerConverter):
     """A database id: anything above a 32-bit integer cannot exist, so it never reaches a query."""
 
-    def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         kwargs.setdefault("min", 1)
         super().__init__(map, *args, **kwargs)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Flask-Login's login_required, with the types that Flask-Login does not declare."""
+    return cast("Callable[P, R]", flask_login.login_required(view))
 
 
 def client_address() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -17,6 +16,7 @@ from .forms import CheckboxListField, Form
 from .history import couple_assignments
 from .links import take_fresh_tokens
 from .models import CounselingSession, Couple, SessionNote
+from .security import login_required
 
 bp = Blueprint("sessions", __name__)
 NOTE_MAX = 4000
@@ -57,6 +57,7 @@ class NoteForm(Form):
 
 
 def _apply(form: SessionForm, meeting: CounselingSession) -> None:
+    assert form.held_on.data is not None  # InputRequired
     meeting.held_on = form.held_on.data
     meeting.next_steps = (form.next_steps.data or "").strip()
     chosen = set(form.discussed.data or [])
@@ -80,8 +81,9 @@ def create(couple_id: int) -> ResponseReturnValue:
         return render_template("sessions/new.html", couple=couple, form=form), 400
     meeting = CounselingSession(couple=couple, held_on=form.held_on.data)
     _apply(form, meeting)
-    if (form.note.data or "").strip():
-        meeting.notes.append(SessionNote(text=form.note.data.strip(), shared=form.shared.data))
+    note = (form.note.data or "").strip()
+    if note:
+        meeting.notes.append(SessionNote(text=note, shared=form.shared.data))
     get_db().add(meeting)
     record("create_session", meeting)
     get_db().commit()
@@ -150,6 +152,7 @@ def add_note(session_id: int) -> ResponseReturnValue:
     form = NoteForm()
     if not form.validate_on_submit():
         return _show(meeting, note_form=form, status=400)
+    assert form.text.data is not None  # DataRequired
     meeting.notes.append(SessionNote(text=form.text.data.strip(), shared=form.shared.data))
     record("add_note", meeting)
     get_db().commit()

@@ -127,7 +127,7 @@ def _render(
     """One section (index) or, to show every problem at once, all of them (None)."""
     worksheet = worksheet_of(response)
     sections = worksheet.sections if index is None else (worksheet.sections[index],)
-    values = {key: values.getlist(key) for key in values}  # the macro wants lists per field
+    lists = {key: values.getlist(key) for key in values}  # the macro wants lists per field
     return render_template(
         "respond/section.html",
         response=response,
@@ -135,7 +135,7 @@ def _render(
         worksheet=worksheet,
         sections=sections,
         index=index,
-        values=values,
+        values=lists,
         errors=errors,
         locked=response.locked,
     ), status
@@ -183,6 +183,7 @@ def save(response_id: int) -> ResponseReturnValue:
         operations.move(response, worksheet, index, {"next": 1, "back": -1}.get(move or "", 0))
     if background:
         get_db().commit()
+        assert response.updated_at is not None  # save_draft stamped it
         return jsonify(saved=True, errors=errors, at=response.updated_at.isoformat())
     if errors:
         get_db().commit()  # what was fine is saved; the partner fixes the rest in place

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..access import get_session_or_404
 from ..audit import record
 from ..db import get_db
+from ..security import login_required
 from .document import COPIES, build_document
 from .pdf import SummaryTooLarge, render_summary, summary_filename
 
@@ -21,7 +22,7 @@ def download(session_id: int, copy: str) -> ResponseReturnValue:
     meeting = get_session_or_404(session_id)
     if copy not in COPIES:
         abort(404)
-    document = build_document(meeting, copy)  # type: ignore[arg-type]
+    document = build_document(meeting, copy)
     try:
         data = render_summary(document)
     except SummaryTooLarge as error:

@@ -165,7 +165,7 @@ def _fetcher_class() -> type:
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 
-    class LockedFetcher(URLFetcher):  # type: ignore[misc]
+    class LockedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
         """Serves data: URLs and the project's own font files; refuses and counts the rest.
 
         Nothing goes through urllib's openers (proxies, redirects, FTP): data: URLs are decoded

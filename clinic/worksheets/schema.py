@@ -284,7 +284,7 @@ def header_fields(c: Checker, data: dict[str, Any]) -> dict[str, Any]:
 
 def section_tables(c: Checker, data: dict[str, Any]) -> list[dict[str, Any]]:
     """The [[sections]] tables, or none when they are written in another shape."""
-    raw_sections = c.get(None, data, "sections", list, [], required=True)
+    raw_sections: list[Any] = c.get(None, data, "sections", list, [], required=True)
     if not all(isinstance(s, dict) for s in raw_sections):
         c.add(None, "sections must be written as [[sections]] tables")
         return []
@@ -294,7 +294,7 @@ def section_tables(c: Checker, data: dict[str, Any]) -> list[dict[str, Any]]:
 def question_tables(c: Checker, where: str, section: dict[str, Any]) -> list[dict[str, Any]]:
     """The question tables of one section; a section needs at least one."""
     c.unknown(where, section, SECTION_KEYS)
-    raw_qs = c.get(where, section, "questions", list, [])
+    raw_qs: list[Any] = c.get(where, section, "questions", list, [])
     if not raw_qs or not all(isinstance(q, dict) for q in raw_qs):
         c.add(where, "needs at least one [[sections.questions]] table")
         return []
