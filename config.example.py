@@ -53,3 +53,13 @@ SEEK_HELP_TEXT = (
     "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "
     "session. Call your local emergency number, or a crisis line in your area, at any hour."
 )
+
+# The practice's crisis resources: name, number and when to use each. Shown on every partner's
+# done page, under safety questions, and in both copies of the session summary.
+CRISIS_RESOURCES = [
+    {
+        "name": "Emergency services",
+        "number": "Your local emergency number",
+        "when": "If you or someone else is in danger right now.",
+    },
+]

@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         logs,
         respond,
         reviews,
+        safety,
         security,
         sessions,
         summaries,
@@ -67,7 +68,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     logs.init_app()
     dates.init_app(app)
-    app.jinja_env.globals.update(display=display, is_concern=is_concern)
+    app.jinja_env.globals.update(
+        display=display,
+        is_concern=is_concern,
+        flag_prompts=safety.flagged_prompts,
+        crisis_resources=safety.crisis_resources,
+        contact_refused=safety.contact_refused,
+    )
     catalog.init_app(app)
     blueprints = (
         auth,

@@ -17,7 +17,9 @@ from .dates import day
 from .db import get_db, utcnow
 from .forms import CheckboxListField, Form
 from .models import Assignment, Couple, Response
+from .safety import go_ahead, needing_caution
 from .security import login_required
+from .worksheets.model import Worksheet
 
 bp = Blueprint("assignments", __name__)
 
@@ -41,6 +43,11 @@ class AssignmentForm(Form):
     note = TextAreaField(
         "A note to the couple (optional)",
         description="Both partners see it above the first question.",
+        validators=[Length(max=1000)],
+    )
+    caution_reason = TextAreaField(
+        "Why this joint work is right now",
+        description="Needed only for the worksheets named above. Goes into the audit log.",
         validators=[Length(max=1000)],
     )
 
@@ -72,6 +79,23 @@ def assign(couple: Couple, slug: str, due_on: date, note: str | None) -> Assignm
     return assignment
 
 
+def caution_list(couple: Couple) -> list[Worksheet]:
+    """The worksheets that would need the counselor's confirmation for this couple now."""
+    return needing_caution(couple, list(worksheets().values()))
+
+
+def confirmed(couple: Couple, form: AssignmentForm) -> bool:
+    """False, with the message on the form, when a chosen worksheet needs a reason and has none."""
+    assert form.worksheets.data is not None
+    chosen = [worksheets()[slug] for slug in form.worksheets.data]
+    if needing_caution(couple, chosen) and not (form.caution_reason.data or "").strip():
+        form.caution_reason.errors = [
+            "Please say why this joint work is right while the safety concern is open."
+        ]
+        return False
+    return True
+
+
 def assign_many(
     couple: Couple, form: AssignmentForm, *, session_id: int | None = None
 ) -> list[Assignment]:
@@ -83,6 +107,8 @@ def assign_many(
     for slug in dict.fromkeys(form.worksheets.data):
         assignment = assign(couple, slug, form.due_on.data, note)
         assignment.session_id = session_id
+        if needing_caution(couple, [worksheets()[slug]]):
+            go_ahead(assignment, "assign_despite_flag", (form.caution_reason.data or "").strip())
         made.append(assignment)
     return made
 
@@ -91,7 +117,13 @@ def assign_many(
 @login_required
 def new(couple_id: int) -> ResponseReturnValue:
     couple = get_couple_or_404(couple_id)
-    return render_template("assignments/new.html", couple=couple, form=AssignmentForm())
+    return _new(couple, AssignmentForm())
+
+
+def _new(couple: Couple, form: AssignmentForm, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "assignments/new.html", couple=couple, form=form, caution=caution_list(couple)
+    ), status
 
 
 @bp.post("/couples/<id:couple_id>/assignments")
@@ -101,9 +133,9 @@ def create(couple_id: int) -> ResponseReturnValue:
     form = AssignmentForm()
     if couple.archived_at is not None:
         form.form_errors.append("This couple is archived. Restore them to assign worksheets.")
-        return render_template("assignments/new.html", couple=couple, form=form), 400
-    if not form.validate_on_submit():
-        return render_template("assignments/new.html", couple=couple, form=form), 400
+        return _new(couple, form, 400)
+    if not form.validate_on_submit() or not confirmed(couple, form):
+        return _new(couple, form, 400)
     made = assign_many(couple, form)
     get_db().commit()
     flash("Assigned. Copy each partner's link below and send it to them.")

@@ -1,13 +1,14 @@
-"""The counselor's couples: create, edit, archive and restore, each with exactly two partners."""
+"""The counselor's couples: create, edit, archive and restore, each with exactly two partners;
+the couple's page, where safety concerns are acknowledged."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import EmailField, StringField
+from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .access import get_couple_or_404
@@ -17,6 +18,7 @@ from .forms import Form, email_address
 from .history import couple_assignments, couple_trends
 from .links import take_fresh_tokens
 from .models import CounselingSession, Couple, Partner
+from .safety import acknowledge, open_flags
 from .security import login_required
 
 bp = Blueprint("couples", __name__)
@@ -92,10 +94,27 @@ def create() -> ResponseReturnValue:
     return redirect(url_for("couples.show", couple_id=couple.id))
 
 
+class AcknowledgeForm(Form):
+    note = TextAreaField(
+        "What was done",
+        description="For example: spoke with them alone; safety plan made; joint work paused.",
+        validators=[DataRequired("Please say briefly what was done."), Length(max=1000)],
+    )
+
+
 @bp.get("/couples/<id:couple_id>")
 @login_required
 def show(couple_id: int) -> ResponseReturnValue:
-    couple = get_couple_or_404(couple_id)
+    return _show(get_couple_or_404(couple_id))
+
+
+def _show(
+    couple: Couple, posted: tuple[int, AcknowledgeForm] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """The couple's page; posted is a flag's acknowledgement form being shown with its errors."""
+    ack_forms = {flag.id: AcknowledgeForm(formdata=None) for flag in open_flags(couple)}
+    if posted is not None:
+        ack_forms[posted[0]] = posted[1]
     assignments = couple_assignments(couple)
     meetings = (
         get_db()
@@ -122,7 +141,29 @@ def show(couple_id: int) -> ResponseReturnValue:
         trends=couple_trends(assignments),
         fresh=take_fresh_tokens(),
         today=utcnow().date(),
-    )
+        ack_forms=ack_forms,
+    ), status
+
+
+@bp.post("/couples/<id:couple_id>/flags/<id:flag_id>/acknowledge")
+@login_required
+def acknowledge_flag(couple_id: int, flag_id: int) -> ResponseReturnValue:
+    """The counselor notes what was done about a safety concern; the flag's history stays."""
+    couple = get_couple_or_404(couple_id)
+    flag = next((f for f in couple.flags if f.id == flag_id), None)
+    if flag is None:
+        abort(404)
+    form = AcknowledgeForm()
+    if not flag.open:
+        flash("This concern was already acknowledged.")
+        return redirect(url_for("couples.show", couple_id=couple.id) + "#safety")
+    if not form.validate_on_submit():
+        return _show(couple, (flag.id, form), 400)
+    assert form.note.data is not None
+    acknowledge(flag, form.note.data.strip(), current_user.id)
+    get_db().commit()
+    flash(f"Acknowledged. The concern about {flag.partner.display_name} stays in the history.")
+    return redirect(url_for("couples.show", couple_id=couple.id))
 
 
 @bp.get("/couples/<id:couple_id>/edit")

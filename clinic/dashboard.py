@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .db import Model, get_db, utcnow
 from .forms import cleaned
-from .models import Assignment, CounselingSession, Couple, Link, Partner, Response
+from .models import Assignment, CounselingSession, Couple, Link, Partner, Response, SafetyFlag
 from .security import login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -61,17 +61,17 @@ def _capped(query: Select[T]) -> tuple[list[T], int]:
 
 def attention(today: date) -> dict[str, tuple[list[Model], int]]:
     """Four short lists of what waits on the counselor, in the same queries at any size."""
-    concerns = _mine(
-        select(Response)
-        .join(Assignment, Response.assignment_id == Assignment.id)
-        .join(Couple, Assignment.couple_id == Couple.id)
-        .where(Response.concern, Assignment.reviewed_at.is_(None))
+    # Open until acknowledged: reviewing the worksheet, or archiving the couple, clears no flag.
+    concerns = (
+        select(SafetyFlag)
+        .join(Couple, SafetyFlag.couple_id == Couple.id)
+        .where(Couple.counselor_id == current_user.id, SafetyFlag.acknowledged_at.is_(None))
         .options(
-            joinedload(Response.partner),
-            joinedload(Response.assignment).joinedload(Assignment.couple),
-            joinedload(Response.assignment).joinedload(Assignment.worksheet_version),
+            joinedload(SafetyFlag.partner),
+            joinedload(SafetyFlag.couple),
+            joinedload(SafetyFlag.assignment).joinedload(Assignment.worksheet_version),
         )
-        .order_by(Response.submitted_at)
+        .order_by(SafetyFlag.raised_at)
     )
     to_review = _open_assignments().where(_submitted_count() == 2).order_by(Assignment.due_on)
     overdue = (

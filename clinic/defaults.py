@@ -23,6 +23,14 @@ SEEK_HELP_TEXT = (
     "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "
     "session. Call your local emergency number, or a crisis line in your area, at any hour."
 )
+# Shown on every partner's done page, under safety questions, and in both PDFs.
+CRISIS_RESOURCES = [
+    {
+        "name": "Emergency services",
+        "number": "Your local emergency number",
+        "when": "If you or someone else is in danger right now.",
+    },
+]
 QUICK_EXIT_URL = "https://www.wikipedia.org/"
 # Partner pages send no Referer (Referrer-Policy: no-referrer), which Flask-WTF's HTTPS referrer
 # check would reject; the CSRF token and the SameSite cookie still protect every form.

@@ -23,10 +23,12 @@ from .models import (
     Counselor,
     Couple,
     Partner,
+    SafetyFlag,
     SessionNote,
     session_assignment,
 )
 from .passwords import hash_password
+from .safety import raise_flag
 from .worksheets.answers import concerns
 from .worksheets.model import Worksheet
 from .worksheets.samples import sample_answers
@@ -52,6 +54,7 @@ def clear_demo(counselor: Counselor) -> None:
     db = get_db()
     couple_ids = select(Couple.id).where(Couple.counselor_id == counselor.id)
     session_ids = select(CounselingSession.id).where(CounselingSession.couple_id.in_(couple_ids))
+    db.execute(delete(SafetyFlag).where(SafetyFlag.couple_id.in_(couple_ids)))
     for assignment in db.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
         db.delete(assignment)
     db.flush()
@@ -72,10 +75,12 @@ def _submit(
     response.answers = answers
     response.submitted_answers = answers
     response.started_at = response.updated_at = response.submitted_at = when
-    response.concern = bool(concerns(ws, answers))
-    for link in assignment.links:
-        if link.partner_id == partner.id:
-            link.sent_at = link.first_opened_at = when - timedelta(hours=2)
+    found = concerns(ws, answers)
+    response.concern = bool(found)
+    link = next(link for link in assignment.links if link.partner_id == partner.id)
+    link.sent_at = link.first_opened_at = when - timedelta(hours=2)
+    if found:
+        raise_flag(response, found, link_id=link.id).raised_at = when
 
 
 def build_demo(counselor: Counselor, rng: random.Random) -> None:

@@ -44,6 +44,9 @@ class Couple(Model):
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple", cascade="all, delete-orphan", order_by="Partner.position"
     )
+    flags: Mapped[list[SafetyFlag]] = relationship(
+        back_populates="couple", cascade="all, delete-orphan", order_by="SafetyFlag.id"
+    )
 
 
 class Partner(Model):
@@ -86,6 +89,8 @@ class AuditEvent(Model):
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None]
     address: Mapped[str | None] = mapped_column(String(64))
+    # Why the counselor went ahead, where the app asked them to confirm; never client answers.
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class WorksheetVersion(Model):
@@ -175,6 +180,11 @@ class Link(Model):
     sent_at: Mapped[datetime | None]
     first_opened_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # The partner's code, chosen at the first Start; any other browser needs it to continue.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    last_used_at: Mapped[datetime | None]
+    # The last time the link was continued in a browser that had to give the code.
+    other_browser_at: Mapped[datetime | None]
     assignment: Mapped[Assignment] = relationship(back_populates="links")
     partner: Mapped[Partner] = relationship()
 
@@ -249,3 +259,27 @@ class SessionNote(Model):
     shared: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     session: Mapped[CounselingSession] = relationship(back_populates="notes")
+
+
+class SafetyFlag(Model):
+    """Raised when a partner's sent answers show a safety concern; it stays on every page the
+    counselor looks at until they acknowledge it with a note of what was done."""
+
+    __tablename__ = "safety_flag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    question_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    couple: Mapped[Couple] = relationship(back_populates="flags")
+    partner: Mapped[Partner] = relationship()
+    assignment: Mapped[Assignment] = relationship()
+    acknowledged_by: Mapped[Counselor | None] = relationship()
+
+    @property
+    def open(self) -> bool:
+        return self.acknowledged_at is None

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .access import get_couple_or_404, get_session_or_404
-from .assignments import AssignmentForm, assign_many
+from .assignments import AssignmentForm, assign_many, caution_list, confirmed
 from .audit import record
 from .dates import day
 from .db import get_db, utcnow
@@ -107,6 +107,7 @@ def _show(
         assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
         fresh=take_fresh_tokens(),
         today=utcnow().date(),
+        caution=caution_list(meeting.couple),
     ), status
 
 
@@ -183,7 +184,7 @@ def assign_next(session_id: int) -> ResponseReturnValue:
     if meeting.couple.archived_at is not None:
         form.form_errors.append("This couple is archived. Restore them to assign worksheets.")
         return _show(meeting, assign_form=form, status=400)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not confirmed(meeting.couple, form):
         return _show(meeting, assign_form=form, status=400)
     assign_many(meeting.couple, form, session_id=meeting.id)
     get_db().commit()

@@ -21,6 +21,7 @@ from clinic.models import Counselor, Couple, Partner
 from clinic.passwords import hash_password
 
 PASSWORD = "correct horse battery"
+CODE = "2468"  # the partner's code, chosen at the first Start
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -239,7 +240,7 @@ def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
 
 def start_link(client: FlaskClient, token: str) -> str:
     """Open a partner link and press Start; returns the tokenless page it leads to."""
-    response = client.post(f"/l/{token}")
+    response = client.post(f"/l/{token}", data={"code": CODE})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"]
 

@@ -89,7 +89,7 @@ def test_attention_lists(app, client, counselor, make_couple, make_assignment, s
     late = make_couple(counselor, label="Running late", names=("Cy", "Dee"))
     make_assignment(late, due_in_days=0)
     html = client.get("/").get_data(as_text=True)
-    assert "Safety answers to look at" in html
+    assert "Safety concerns to act on" in html
     assert "Rae answered a safety question with concern" in html
     assert "Both partners have answered" in html and "review Two parts" in html
     assert "Links not opened yet" in html and "Cy has not opened" in html

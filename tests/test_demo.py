@@ -32,7 +32,7 @@ def test_demo_runs_twice_without_duplicating(app, runner, client):
     assert response.status_code == 302
     html = client.get("/").get_data(as_text=True)
     for heading in (
-        "Safety answers to look at",
+        "Safety concerns to act on",
         "Both partners have answered",
         "Overdue",
         "Links not opened yet",

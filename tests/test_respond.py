@@ -13,7 +13,7 @@ from clinic.db import get_db, utcnow
 from clinic.links import take_fresh_tokens
 from clinic.models import Assignment, AuditEvent, Couple, Link, Response, ThrottleHit
 
-from .conftest import FIXTURES, start_link
+from .conftest import CODE, FIXTURES, start_link
 
 PART_ONE = {"section": "0", "close": "4", "often": "weekly", "touch.hugs": "5", "touch.hands": "3"}
 PART_TWO = {"section": "1", "wish": "More walks", "story": "", "things": ["walks", "games"]}
@@ -124,8 +124,8 @@ def test_valid_links_are_never_throttled_and_guesses_are(make_app, counselor, ma
         token = take_fresh_tokens()[assignment.links[0].id]
     client = app.test_client()
     for _ in range(10):
-        assert "Start" in client.get(f"/l/{token}").get_data(as_text=True)
-        assert client.post(f"/l/{token}").status_code == 302
+        assert "Two parts" in client.get(f"/l/{token}").get_data(as_text=True)
+        assert client.post(f"/l/{token}", data={"code": CODE}).status_code == 302
     for _ in range(3):
         assert client.get("/l/" + "z" * 43).status_code == 404
     assert client.get("/l/" + "z" * 43).status_code == 429
@@ -372,7 +372,7 @@ def test_partner_errors_keep_the_partner_layout(make_app, counselor, make_couple
     client = app.test_client()
     welcome = client.get(f"/l/{token}").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', welcome)[1]
-    url = client.post(f"/l/{token}", data={"csrf_token": csrf}).headers["Location"]
+    url = client.post(f"/l/{token}", data={"csrf_token": csrf, "code": CODE}).headers["Location"]
     expired = client.post(url, data={"section": "0", "move": "next"})  # no token: expired page
     other = client.get("/r/999999")
     for page in (expired, other):

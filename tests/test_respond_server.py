@@ -17,6 +17,8 @@ from werkzeug.serving import make_server
 from clinic.db import get_db
 from clinic.models import AuditEvent, Response
 
+from .conftest import CODE
+
 ROUNDS = 15
 
 
@@ -55,7 +57,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def started(server: str, token: str) -> tuple[Phone, str]:
     phone = Phone(server)
-    status, headers, _ = phone.post(f"/l/{token}", {})
+    status, headers, _ = phone.post(f"/l/{token}", {"code": CODE})
     assert status == 302
     return phone, urllib.parse.urlsplit(headers["Location"]).path
 

@@ -7,9 +7,10 @@ import re
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from clinic.db import get_db, utcnow
-from clinic.models import CounselingSession, SessionNote
+from clinic.models import AuditEvent, CounselingSession, SafetyFlag, SessionNote
 
 SAM = {
     "close": 5,
@@ -56,6 +57,13 @@ def pdf_text(response) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
+def couple_copy(client, meeting_id: int, *, drop: tuple[str, ...] = (), reason: str = ""):
+    """The couple's copy as a counselor makes it: everything ticked on the page, less drop."""
+    page = client.get(f"/sessions/{meeting_id}/couple-copy").get_data(as_text=True)
+    kept = [v for v in re.findall(r'name="keep" value="([^"]+)"', page) if v not in drop]
+    return client.post(f"/sessions/{meeting_id}/couple-copy", data={"keep": kept, "reason": reason})
+
+
 def test_counselor_copy_holds_everything(client, meeting):
     response = client.get(f"/sessions/{meeting}/summary-counselor.pdf")
     text = pdf_text(response)
@@ -81,7 +89,7 @@ def test_counselor_copy_holds_everything(client, meeting):
 
 
 def test_couple_copy_leaves_out_private_answers_and_notes(client, meeting):
-    text = pdf_text(client.get(f"/sessions/{meeting}/summary-couple.pdf"))
+    text = pdf_text(couple_copy(client, meeting, reason="Spoke with Sam alone first."))
     assert "Sam wish canary" in text and "Shared note canary" in text
     assert "Counselor only canary" not in text
     assert "Do you feel safe?" not in text and "Not sure" not in text
@@ -107,7 +115,7 @@ def test_the_pdf_shows_the_configured_help_text(make_app, counselor, make_couple
         get_db().add(meeting)
         get_db().commit()
         meeting_id = meeting.id
-    text = pdf_text(client.get(f"/sessions/{meeting_id}/summary-couple.pdf"))
+    text = pdf_text(couple_copy(client, meeting_id))
     assert "Call the Riverside line at 555 0100." in text
 
 
@@ -135,3 +143,66 @@ def test_another_counselors_summary_is_404(app, client, meeting, make_counselor,
     response = stranger.get(f"/sessions/{meeting}/summary-{copy}.pdf")
     assert response.status_code == 404
     assert response.mimetype != "application/pdf"
+
+
+def test_the_counselor_sees_what_the_couple_copy_holds_first(client, meeting):
+    assert (
+        client.get(f"/sessions/{meeting}/summary-couple.pdf")
+        .headers["Location"]
+        .endswith(f"/sessions/{meeting}/couple-copy")
+    )
+    page = client.get(f"/sessions/{meeting}/couple-copy").get_data(as_text=True)
+    for shown in ("Sam wish canary", "Alex wish canary", "Shared note canary", "Walk twice"):
+        assert shown in page
+    for hidden in ("Do you feel safe?", "Counselor only canary", "Not sure"):
+        assert hidden not in page
+    assert 'value="q1:afraid"' not in page  # a private question cannot be put in
+
+
+def test_a_question_or_worksheet_left_out_is_not_in_the_couple_copy(client, meeting):
+    text = pdf_text(couple_copy(client, meeting, drop=("q1:wish",), reason="Safety plan made."))
+    assert "Sam wish canary" not in text and "Alex wish canary" not in text
+    assert "Sam" in text and "How close do you feel?" in text
+    text = pdf_text(couple_copy(client, meeting, drop=("a1",), reason="Safety plan made."))
+    assert "How close do you feel?" not in text and "Two parts" not in text
+    assert "Shared note canary" in text
+
+
+def test_an_open_flag_asks_why_before_the_couple_copy_and_logs_it(app, client, meeting):
+    refused = couple_copy(client, meeting)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "A safety concern on this couple is open" in page
+    assert 'value="a1" checked' in page  # the choices are kept
+    pdf_text(couple_copy(client, meeting, reason="Sam agreed after a call alone."))
+    with app.app_context():
+        event = (
+            get_db()
+            .scalars(select(AuditEvent).where(AuditEvent.action == "couple_copy_despite_flag"))
+            .one()
+        )
+        assert event.detail == "Sam agreed after a call alone." and event.target_id == meeting
+        flag = get_db().scalars(select(SafetyFlag)).one()
+        flag.acknowledged_at = utcnow()
+        flag.note = "Safety plan made."
+        get_db().commit()
+    assert couple_copy(client, meeting).status_code == 200  # acted on: no reason needed
+
+
+def test_open_flags_and_crisis_resources_in_the_pdfs(make_app, counselor, meeting):
+    app = make_app(
+        CRISIS_RESOURCES=[
+            {"name": "Riverside crisis line", "number": "555 0199", "when": "Any hour."}
+        ]
+    )
+    client = app.test_client()
+    client.post(
+        "/login", data={"email": "counselor1@example.org", "password": "correct horse battery"}
+    )
+    counselor_text = pdf_text(client.get(f"/sessions/{meeting}/summary-counselor.pdf"))
+    assert "Safety concerns not yet acted on" in counselor_text
+    assert "Needs attention Sam answered with concern in Two parts" in counselor_text
+    assert "Riverside crisis line: 555 0199" in counselor_text
+    couple_text = pdf_text(couple_copy(client, meeting, reason="Plan agreed."))
+    assert "Riverside crisis line: 555 0199" in couple_text
+    assert "Needs attention" not in couple_text and "concern" not in couple_text

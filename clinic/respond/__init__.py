@@ -73,6 +73,12 @@ def welcome(token: str) -> ResponseReturnValue:
     link = _find_link_or_throttle(token)
     if link is None:
         return _invalid()
+    return _welcome(link, token)
+
+
+def _welcome(
+    link: Link, token: str, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     assignment = link.assignment
     return render_template(
         "respond/welcome.html",
@@ -81,7 +87,9 @@ def welcome(token: str) -> ResponseReturnValue:
         worksheet=stored_worksheet(assignment.worksheet_version),
         counselor=assignment.couple.counselor,
         token=token,
-    )
+        this_browser=link.id in session.get(SESSION_KEY, []),
+        error=error,
+    ), status
 
 
 @bp.post("/l/<token>")
@@ -90,6 +98,13 @@ def start(token: str) -> ResponseReturnValue:
     link = _find_link_or_throttle(token)
     if link is None:
         return _invalid()
+    this_browser = link.id in session.get(SESSION_KEY, [])
+    error = operations.unlock(link, request.form.get("code", ""), this_browser=this_browser)
+    if error:
+        get_db().commit()  # a wrong code counts, and the last one revokes the link
+        if link.revoked_at is not None:
+            return render_template("respond/invalid.html", locked=True), 404
+        return _welcome(link, token, error, 400)
     response = operations.start(link)
     get_db().commit()
     allowed = [i for i in session.get(SESSION_KEY, []) if i != link.id][-9:]

@@ -3,17 +3,56 @@ Each function changes the rows and adds the audit event; the view commits."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from .. import throttle
 from ..audit import record
 from ..catalog import stored_worksheet
 from ..db import get_db, utcnow
 from ..models import Link, Response
+from ..passwords import hash_password, verify_password
+from ..safety import raise_flag
 from ..worksheets.answers import clean_answers, concerns
 from ..worksheets.model import Question, Worksheet
+
+CODE_RE = re.compile(r"[0-9]{4,8}")
+WRONG_CODES = 5  # in a row: then the link stops working and the counselor issues a new one
+CODE_WINDOW_MINUTES = 60 * 24 * 90  # longer than any link lives
+
+
+def unlock(link: Link, code: str, *, this_browser: bool) -> str | None:
+    """Let a browser continue with a link, or say why not; the caller commits either way.
+
+    The first Start chooses the partner's code. After that, a browser that has not used the
+    link in this visit must give the code: the link alone opens nothing already answered.
+    Wrong codes are counted; after WRONG_CODES in a row the link is revoked.
+    """
+    code = code.strip()
+    if link.pin_hash is None:
+        if not CODE_RE.fullmatch(code):
+            return "Please choose a code of 4 to 8 digits."
+        link.pin_hash = hash_password(code)
+        record("choose_link_code", link, link_id=link.id)
+        return None
+    if this_browser:
+        return None
+    key = f"code:link:{link.id}"
+    attempt = throttle.attempt({key: WRONG_CODES}, minutes=CODE_WINDOW_MINUTES)
+    if attempt.allowed and verify_password(link.pin_hash, code):
+        throttle.clear(key)
+        link.other_browser_at = utcnow()
+        record("continue_with_code", link, link_id=link.id)
+        return None
+    attempt.failed()
+    get_db().flush()
+    if not throttle.attempt({key: WRONG_CODES}, minutes=CODE_WINDOW_MINUTES).allowed:
+        link.revoked_at = utcnow()
+        record("lock_link_after_wrong_codes", link, link_id=link.id)
+    return "That code is not right. Please try again."
 
 
 def worksheet_of(response: Response) -> Worksheet:
@@ -23,6 +62,7 @@ def worksheet_of(response: Response) -> Worksheet:
 def start(link: Link) -> Response:
     """The partner pressed Start: note the first open, and the response they work on."""
     now = utcnow()
+    link.last_used_at = now
     if link.first_opened_at is None:
         link.first_opened_at = now
         record("open_link", link, link_id=link.id)
@@ -125,8 +165,11 @@ def store_sent(
     them and the audit event."""
     response.submitted_answers = clean
     response.submitted_at = utcnow()
-    response.concern = bool(concerns(worksheet, clean))
+    found = concerns(worksheet, clean)
+    response.concern = bool(found)
     record("submit_response", response, link_id=link_id)
+    if found:
+        raise_flag(response, found, link_id=link_id)
 
 
 def locked_message(response: Response) -> str:

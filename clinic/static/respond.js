@@ -20,8 +20,14 @@
       event.preventDefault();
       fetch(start.action, { method: "POST", body: new FormData(start), credentials: "same-origin" })
         .then(function (response) {
-          if (response.ok && response.redirected) { window.location.replace(response.url); }
-          else { start.submit(); }
+          if (response.ok && response.redirected) { window.location.replace(response.url); return; }
+          // A wrong or missing code: show the answer as it is. Posting again would count the
+          // same wrong code twice.
+          return response.text().then(function (html) {
+            document.open();
+            document.write(html);
+            document.close();
+          });
         })
         .catch(function () { start.submit(); });
     });

@@ -8,7 +8,7 @@ second line of defence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from ..db import get_db
 from ..history import couple_assignments, couple_trends, review_of
-from ..models import CounselingSession
+from ..models import Assignment, CounselingSession
+from ..safety import CrisisResource, crisis_resources, flagged_prompts, open_flags
 from ..worksheets.compare import WorksheetReview
 
 Copy = Literal["counselor", "couple"]
@@ -42,6 +43,21 @@ class OverviewLine:
 
 
 @dataclass(frozen=True)
+class FlagLine:
+    """An open safety concern, for the counselor's copy only."""
+
+    partner: str
+    worksheet: str
+    raised_on: date
+    prompts: tuple[str, ...]
+
+
+# What the counselor leaves out of the couple's copy: a whole assignment (its id), or one
+# question of it (assignment id, question id).
+LeaveOut = frozenset[int | tuple[int, str]]
+
+
+@dataclass(frozen=True)
 class SummaryDocument:
     practice: str
     counselor: str
@@ -55,8 +71,10 @@ class SummaryDocument:
     next_steps: str
     seek_help: str
     document_id: str
-    # The counselor's copy only: notes the counselor kept for themselves.
+    # The counselor's copy only: notes the counselor kept for themselves, open safety flags.
     counselor_notes: tuple[str, ...] = ()
+    flags: tuple[FlagLine, ...] = ()
+    crisis: tuple[CrisisResource, ...] = ()
 
     def __post_init__(self) -> None:
         if self.copy not in COPIES:
@@ -66,8 +84,8 @@ class SummaryDocument:
                 "document_id must be 1 to 40 letters, digits or -, starting with a letter or "
                 f"digit (it goes into the file name), not {self.document_id!r}"
             )
-        if self.copy == "couple" and self.counselor_notes:
-            raise ValueError("the couple's copy holds no counselor-only notes")
+        if self.copy == "couple" and (self.counselor_notes or self.flags):
+            raise ValueError("the couple's copy holds no counselor-only notes or safety flags")
         if len(self.names) != 2:
             raise ValueError("names must hold exactly two partner names")
 
@@ -81,8 +99,30 @@ class SummaryDocument:
         return COPY_LABELS[self.copy]
 
 
-def build_document(meeting: CounselingSession, copy: Copy) -> SummaryDocument:
-    """Everything the PDF shows; the couple's copy leaves out private questions and notes."""
+def discussed(meeting: CounselingSession) -> list[Assignment]:
+    """The assignments talked about in a session, oldest first, as the summary lists them."""
+    return sorted(meeting.discussed, key=lambda a: (a.created_at, a.id))
+
+
+def _without(review: WorksheetReview, questions: set[str]) -> WorksheetReview:
+    """A review with these questions left out, and any score or trend built on them."""
+    if not questions:
+        return review
+    dropped = {s.label for s in review.worksheet.scores if questions & set(s.questions)}
+    return replace(
+        review,
+        rows=tuple(r for r in review.rows if r.question.id not in questions),
+        guesses=tuple(g for g in review.guesses if not {g.question.id, g.target.id} & questions),
+        scores=tuple(s for s in review.scores if s.label not in dropped),
+        trends=tuple(t for t in review.trends if t.label not in dropped),
+    )
+
+
+def build_document(
+    meeting: CounselingSession, copy: Copy, leave_out: LeaveOut = frozenset()
+) -> SummaryDocument:
+    """Everything the PDF shows; the couple's copy leaves out private questions and notes,
+    and whatever the counselor chose to leave out of it."""
     couple = meeting.couple
     first, second = couple.partners
     for_couple = copy == "couple"
@@ -101,6 +141,7 @@ def build_document(meeting: CounselingSession, copy: Copy) -> SummaryDocument:
         for a in reversed(assignments)
         if (previous is None or a.created_at.date() > previous)
         and a.created_at.date() <= meeting.held_on
+        and not (for_couple and a.id in leave_out)
     ]
     overview = tuple(
         OverviewLine(
@@ -113,11 +154,32 @@ def build_document(meeting: CounselingSession, copy: Copy) -> SummaryDocument:
         for a in since
     )
     trends = {slug: found for slug, _title, found in couple_trends(assignments)}
+    questions_out: dict[int, set[str]] = {}
+    for key in leave_out if for_couple else ():
+        if isinstance(key, tuple):
+            questions_out.setdefault(key[0], set()).add(key[1])
     reviews = tuple(
-        review_of(
-            a, include_private=not for_couple, trends=trends.get(a.worksheet_version.slug, ())
+        _without(
+            review_of(
+                a, include_private=not for_couple, trends=trends.get(a.worksheet_version.slug, ())
+            ),
+            questions_out.get(a.id, set()),
         )
-        for a in sorted(meeting.discussed, key=lambda a: (a.created_at, a.id))
+        for a in discussed(meeting)
+        if not (for_couple and a.id in leave_out)
+    )
+    flags = (
+        ()
+        if for_couple
+        else tuple(
+            FlagLine(
+                f.partner.display_name,
+                f.assignment.worksheet_version.title,
+                f.raised_at.date(),
+                tuple(flagged_prompts(f)),
+            )
+            for f in open_flags(couple)
+        )
     )
     shared = tuple(n.text for n in meeting.notes if n.shared)
     kept = () if for_couple else tuple(n.text for n in meeting.notes if not n.shared)
@@ -135,4 +197,6 @@ def build_document(meeting: CounselingSession, copy: Copy) -> SummaryDocument:
         next_steps=meeting.next_steps,
         seek_help=current_app.config["SEEK_HELP_TEXT"],
         document_id=f"S{meeting.id}",
+        flags=flags,
+        crisis=tuple(crisis_resources()),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 KINDS = ("scale", "choice", "multi", "text", "long_text", "matrix")
+CHANNELS = ("email", "text")  # ways the practice may reach a partner
 NUMERIC = frozenset({"scale", "matrix"})  # kinds whose answers are whole numbers
 
 
@@ -47,6 +48,8 @@ class Question:
     guesses: str | None = None
     concern: tuple[int | str, ...] = ()
     max_length: int | None = None
+    # The partner's answer on how they may be contacted: channel -> the choices that allow it.
+    contact_safe: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def numeric(self) -> bool:
@@ -104,6 +107,9 @@ class Worksheet:
     scores: tuple[Score, ...]
     version: str
     source: str = field(repr=False)
+    # Joint work about touch, sex or disclosure: asks the counselor to confirm while a safety
+    # flag on the couple is open.
+    caution: bool = False
 
     @cached_property  # works on a frozen dataclass: it writes __dict__, not through __setattr__
     def questions(self) -> tuple[Question, ...]:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .model import KINDS, NUMERIC, Question
+from .model import CHANNELS, KINDS, NUMERIC, Question
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 ID_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -18,13 +18,13 @@ POINT_RE = re.compile(r"-?(0|[1-9][0-9]{0,3})")
 MAX_POINTS = 11
 TEXT_LIMITS = {"text": (300, 1000), "long_text": (2000, 4000)}  # (default, most allowed)
 METHODS = ("mean", "sum")
-TOP_KEYS = {"title", "summary", "estimated_minutes", "intro", "sections", "scores"}
+TOP_KEYS = {"title", "summary", "estimated_minutes", "intro", "caution", "sections", "scores"}
 SECTION_KEYS = {"title", "intro", "questions"}
 SCORE_KEYS = {"id", "label", "questions", "method"}
 COMMON_KEYS = {"id", "kind", "prompt", "help", "required", "private", "guesses"}
 KIND_KEYS = {
     "scale": {"min", "max", "labels", "flag_gap", "concern"},
-    "choice": {"options", "concern"},
+    "choice": {"options", "concern", "contact_safe"},
     "multi": {"options", "concern"},
     "text": {"max_length"},
     "long_text": {"max_length"},
@@ -180,9 +180,36 @@ def question_fields(c: Checker, raw: dict[str, Any], pos: str) -> tuple[str, dic
         if not concern:
             c.add(where, "concern must list at least one answer")
         q["concern"] = tuple(concern)
+    if "contact_safe" in raw:
+        q["contact_safe"] = _contact_safe(c, where, raw, q)
     if len(c.problems) > start:  # a broken question would only add confusing knock-on problems
         return str(qid), None
     return str(qid), q
+
+
+def _contact_safe(
+    c: Checker, where: str, raw: dict[str, Any], q: dict[str, Any]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """contact_safe = { email = ["yes"], text = ["yes"] }: for each way of reaching the partner,
+    the choices that allow it; any other answer rules that way out."""
+    table = c.get(where, raw, "contact_safe", dict, {})
+    if not q["private"]:
+        c.add(where, "contact_safe is only allowed on a private question (add private = true)")
+    options = [value for value, _ in q.get("options", ())]
+    out = []
+    for channel, allowed in table.items():
+        if channel not in CHANNELS:
+            c.add(where, f'contact_safe key "{channel}" must be one of: {", ".join(CHANNELS)}')
+        elif not isinstance(allowed, list) or not all(isinstance(v, str) for v in allowed):
+            c.add(where, f"contact_safe {channel} must be a list of options in quotes")
+        else:
+            for value in allowed:
+                if value not in options:
+                    c.add(where, f"contact_safe {channel}: {show(value)} is not an option here")
+            out.append((channel, tuple(allowed)))
+    if not out and table == {}:
+        c.add(where, "contact_safe must name at least one way, such as email = [...]")
+    return tuple(out)
 
 
 def _shape_problem(q: Question, t: Question) -> str | None:
@@ -279,6 +306,7 @@ def header_fields(c: Checker, data: dict[str, Any]) -> dict[str, Any]:
         "summary": summary.strip(),
         "estimated_minutes": minutes,
         "intro": c.get(None, data, "intro", str, ""),
+        "caution": c.get(None, data, "caution", bool, False),
     }
 
 

@@ -38,6 +38,7 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
 }
 PASSWORD = "correct horse battery"
+CODE = "2468"  # a partner's code
 
 
 def live_config(database_url: str, **extra: Any) -> dict[str, Any]:
@@ -117,7 +118,11 @@ def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> 
 
 
 def start_worksheet(page: Page) -> None:
-    """On a partner's welcome page (their link), press Start and wait for the first questions."""
+    """On a partner's welcome page (their link), give the code (chosen at the first Start, asked
+    in any other browser) and press Start or Continue; wait for the questions."""
+    code = page.locator("input[name=code]")
+    if code.count():
+        code.fill(CODE)
     with page.expect_navigation():
-        page.get_by_role("button", name="Start").click()
+        page.locator("form[data-start] button[type=submit]").click()
     assert "/r/" in page.url, f"Start did not lead to the questions: {page.url}"

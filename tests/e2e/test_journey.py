@@ -236,14 +236,26 @@ def test_from_the_first_run_to_the_session_summary(
     check_page(counselor)
 
     texts = {}
-    for copy, link in (
-        ("counselor", "Summary PDF: your copy"),
-        ("couple", "Summary PDF: couple's copy"),
-    ):
-        with counselor.expect_download() as download:
-            counselor.get_by_role("link", name=link).click()
-        assert download.value.suggested_filename.endswith(".pdf")
-        texts[copy] = _pdf_text(Path(download.value.path()))
+    with counselor.expect_download() as download:
+        counselor.get_by_role("link", name="Summary PDF: your copy").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    texts["counselor"] = _pdf_text(Path(download.value.path()))
+    # The couple's copy: first what it holds; an open safety concern asks why it is right now.
+    counselor.get_by_role("link", name="Summary PDF: couple's copy").click()
+    heading = counselor.get_by_role("heading", name="What goes into the couple's copy")
+    expect(heading).to_be_visible()
+    expect(counselor.get_by_label("If counseling goes well")).to_be_checked()
+    check_page(counselor)
+    counselor.get_by_role("button", name="Make the couple's copy (PDF)").click()
+    expect(counselor.get_by_text("A safety concern on this couple is open.").first).to_be_visible()
+    check_page(counselor)
+    counselor.get_by_label("Why it is right to give the couple this copy now").fill(
+        "Spoke with Alex alone; both asked for it."
+    )
+    with counselor.expect_download() as download:
+        counselor.get_by_role("button", name="Make the couple's copy (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    texts["couple"] = _pdf_text(Path(download.value.path()))
 
     mine, theirs = texts["counselor"], texts["couple"]
     for both in (

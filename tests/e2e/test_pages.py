@@ -221,7 +221,7 @@ def test_pages_full_of_demo_data(page: Page, app: Flask, live_server: str):
     found = re.search(r"password:\s*(\S+)", result.output)
     assert found, result.output
     sign_in(page, live_server, "demo@example.org", found.group(1))
-    for heading in ("Safety answers to look at", "Both partners have answered", "Overdue"):
+    for heading in ("Safety concerns to act on", "Both partners have answered", "Overdue"):
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
     check_page(page)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from clinic.db import get_db
 from clinic.models import Response
-from tests.conftest import FIXTURES
+from tests.conftest import CODE, FIXTURES
 
 from .checks import check_page
 from .conftest import QUICK_EXIT_URL
@@ -142,6 +142,8 @@ def test_a_partner_completes_a_worksheet_with_the_keyboard_alone(
     at its first point, which Space picks."""
     sam, _alex = tokens("two-parts")
     page.goto(sam)
+    _tab_to(page, page.get_by_label("Choose a code of 4 to 8 digits"))
+    page.keyboard.type(CODE)
     _tab_to(page, page.get_by_role("button", name="Start"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Part one")).to_be_visible()
