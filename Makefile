@@ -22,8 +22,11 @@ run: $(BIN)/flask
 	$(FLASK) setup-link
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Two workers: the browser tests on one (they share a Chromium), the unit tests on the other.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.test-extras
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check clinic tests bench migrations

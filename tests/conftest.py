@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from clinic import create_app, db
 from clinic.db import Model, alembic_config, get_db
@@ -23,6 +23,9 @@ from clinic.passwords import hash_password
 PASSWORD = "correct horse battery"
 CODE = "2468"  # the partner's code, chosen at the first Start
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Under pytest-xdist each worker runs on a PostgreSQL database of its own, named after the
+# one given; SQLite needs nothing, as every test copies its own file.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -45,26 +48,44 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def postgres_url() -> Iterator[str]:
+    """TEST_DATABASE_URL, or under xdist a database of this worker's own beside it."""
+    if not WORKER or not TEST_DATABASE_URL:
+        yield TEST_DATABASE_URL
+        return
+    base, name = TEST_DATABASE_URL.rsplit("/", 1)
+    mine = f"{name}_{WORKER}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{mine}"'))
+    yield f"{base}/{mine}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> str:
     """The migrated schema, built once: a SQLite file to copy, or the PostgreSQL database."""
-    if TEST_DATABASE_URL:
-        _migrate(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
+    if postgres_url:
+        _migrate(postgres_url)
+        return postgres_url
     path = tmp_path_factory.mktemp("template") / "clinic.sqlite3"
     _migrate(f"sqlite:///{path}")
     return str(path)
 
 
 @pytest.fixture
-def database_url(template_db: str, tmp_path: Path) -> str:
-    if TEST_DATABASE_URL:
-        app = create_app(_config(TEST_DATABASE_URL))
+def database_url(template_db: str, tmp_path: Path, postgres_url: str) -> str:
+    if postgres_url:
+        app = create_app(_config(postgres_url))
         with app.app_context():
             names = ", ".join(f'"{t.name}"' for t in Model.metadata.sorted_tables)
             get_db().execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             get_db().commit()
         app.extensions["clinic.db"].kw["bind"].dispose()
-        return TEST_DATABASE_URL
+        return postgres_url
     path = tmp_path / "clinic.sqlite3"
     shutil.copyfile(template_db, path)
     return f"sqlite:///{path}"

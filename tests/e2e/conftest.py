@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -157,3 +158,12 @@ def signed_in(make_counselor: Callable[..., int], live_server: str) -> Callable[
         return counselor_id
 
     return sign_in_as
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (make test), the browser tests share one worker, one Chromium and one
+    HTML checker, while the other worker runs the unit tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
