@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
