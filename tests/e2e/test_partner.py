@@ -228,3 +228,6 @@ def test_every_partner_page_passes_the_checks_mistakes_included(
     phone.goto("/l/not-a-real-link")
     expect(phone.get_by_role("heading", name="This link does not work")).to_be_visible()
     check_page(phone)
+    expect(phone).to_have_title(re.compile(r"^Part 1 of 3 — Before we meet · "))
+    expect(phone).to_have_title(re.compile(r"^Part 3 of 3 — Before we meet · "))
+    expect(phone).to_have_title(re.compile(r"^Not sent yet: \d+ answers need a look — Before we"))
