@@ -37,8 +37,11 @@ MARGIN = 8  # CSS px around the control, where a focus ring is drawn
 INSET = 4  # CSS px inside its edge, out of reach of a ring drawn along a rounded corner
 
 # One enabled control of each kind: a kind is how it is drawn (its type, and the classes of the
-# box that shows it). The box that shows an invisible input is the element after it.
+# box that shows it). The box that shows an invisible input is the element after it. Its look
+# adds what else decides the style: the page's style sheets, the body's class, the width.
 SAMPLES = """(selector) => {
+  const sheets = [...document.styleSheets].map((s) => s.href && new URL(s.href).pathname);
+  const page = `${sheets.join(" ")} body.${document.body.className} at ${innerWidth}px`;
   const seen = new Map();
   document.querySelectorAll(selector).forEach((input, index) => {
     if (input.disabled || !input.getClientRects().length) { return; }
@@ -47,7 +50,7 @@ SAMPLES = """(selector) => {
     if (!shown) { return; }
     const name = (e) => [e.tagName.toLowerCase(), ...e.classList].join(".");
     const kind = `${input.type} shown as ${name(shown)} in ${name(input.parentElement)}`;
-    if (!seen.has(kind)) { seen.set(kind, {kind, index, hidden}); }
+    if (!seen.has(kind)) { seen.set(kind, {kind, index, hidden, look: `${kind} | ${page}`}); }
   });
   return [...seen.values()];
 }"""
@@ -166,9 +169,13 @@ def _judge(kind: str, where: dict[str, Any], shots: dict[str, bytes]) -> list[st
     return problems
 
 
-def forced_colors_problems(page: Page) -> list[str]:
-    """What the comparison finds for each kind of radio button and checkbox on this page."""
+def forced_colors_problems(page: Page, seen: set[str] | None = None) -> list[str]:
+    """What the comparison finds for each kind of radio button and checkbox on this page; with
+    `seen`, only for looks not in it, which it then holds."""
     samples: list[dict[str, Any]] = page.evaluate(SAMPLES, CONTROLS)
+    if seen is not None:
+        samples = [s for s in samples if s["look"] not in seen]
+        seen.update(s["look"] for s in samples)
     if not samples:
         return []
     problems: list[str] = []
@@ -187,8 +194,15 @@ def forced_colors_problems(page: Page) -> list[str]:
     return problems
 
 
+# Looks already photographed in this run: the same control drawn by the same style sheets at the
+# same width looks the same on every page, and each photograph costs a screenshot.
+_seen: set[str] = set()
+
+
 def assert_forced_colors(page: Page) -> None:
-    problems = forced_colors_problems(page)
+    """Fail when a kind of radio button or checkbox on the page, not yet checked in this run,
+    shows two of its states alike in forced colors."""
+    problems = forced_colors_problems(page, _seen)
     if problems:
         pytest.fail(
             f"forced colors: {len(problems)} problem(s) on {page.url}\n"
