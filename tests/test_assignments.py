@@ -181,7 +181,11 @@ def test_extend_due_date_refuses_the_past(client, counselor, make_couple, make_a
     assignment_id, _ = make_assignment(make_couple(counselor))
     response = client.post(f"/assignments/{assignment_id}/due", data={"due_on": due(-3)})
     assert response.status_code == 400
-    assert "Please choose today or a later date." in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Please choose today or a later date." in html
+    # A summary above the form, for the page's script to move the focus to.
+    summary = html.index('role="alert" tabindex="-1" data-error-summary')
+    assert summary < html.index(f'action="/assignments/{assignment_id}/due"')
 
 
 def test_overdue_is_shown(app, clock, client, counselor, make_couple, make_assignment):

@@ -496,6 +496,24 @@ def test_trend_chart_without_scores_is_just_a_table(ctx: Flask) -> None:
     assert "<svg" not in html and "no scores yet" in html
 
 
+def test_trend_table_keeps_each_name_whole(pdf_app: Flask) -> None:
+    """A name the table has room for is never broken inside ("Jorda" / "n")."""
+    names = ("Jordan", "Christopher")
+    ws = worksheet("emotional-intimacy")
+    both = build_review(
+        ws,
+        names,
+        answers_for(ws, "Jordan"),
+        answers_for(ws, "Christopher"),
+        submitted=(datetime(2026, 11, 20, tzinfo=UTC), None),
+        include_private=True,
+        trends=(TREND,),
+    )
+    text = pdf_text(render(pdf_app, summary(both, names=names)))
+    heads = [line.strip() for line in text.splitlines() if line.startswith("Date")]
+    assert heads == ["Date Jordan Christopher"]
+
+
 def test_trend_chart_data_is_in_the_pdf_text(pdf_app: Flask) -> None:
     pdf = render(pdf_app, summary(review("emotional-intimacy", trends=(TREND,))))
     text = flat(pdf_text(pdf))

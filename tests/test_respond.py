@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -211,6 +212,28 @@ def test_submit_shows_every_problem_and_keeps_every_answer(app, sam):
     assert 'value="2" checked' in page  # part one's answer is shown with the problems
     assert "Part 1 of 2" in page and "Part 2 of 2" in page
     assert response_of(app, 1).submitted_at is None
+
+
+def _title(page: str) -> str:
+    found = re.search(r"<title>(.*?) · ", page)
+    assert found, page[:300]
+    return html.unescape(found[1])
+
+
+def test_the_page_title_says_which_part_and_when_a_send_failed(app, sam):
+    client, url = sam
+    assert _title(client.get(url).get_data(as_text=True)) == "Part 1 of 2 — Two parts"
+    page = client.get(url + "?section=1").get_data(as_text=True)
+    assert _title(page) == "Part 2 of 2 — Two parts"
+    too_long = client.post(url, data={"section": "1", "wish": "x" * 301, "move": "next"})
+    assert _title(too_long.get_data(as_text=True)) == (
+        "One answer needs a look — Part 2 of 2 — Two parts"
+    )
+    failed = client.post(url, data={"section": "1", "wish": "", "move": "submit"})
+    assert failed.status_code == 400
+    assert _title(failed.get_data(as_text=True)) == (
+        "Not sent yet: 4 answers need a look — Two parts"
+    )
 
 
 def test_submit_then_change_until_reviewed(app, sam):

@@ -85,6 +85,9 @@ def test_empty_note_is_refused_in_place(client, couple):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Please write the note first." in html
+    # One summary, above the note's form, for the page's script to move the focus to.
+    assert html.count("data-error-summary") == 1
+    assert html.index("data-error-summary") < html.index('action="/sessions/1/notes"')
     # The other form on the page still offers its usual due date, a week out.
     week = (utcnow().date() + timedelta(days=7)).isoformat()
     assert f'name="due_on" required type="date" value="{week}"' in html

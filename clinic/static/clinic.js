@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // A form came back with problems: start the reader at its summary, not at the top of the page.
+  var problems = document.querySelector("[data-error-summary]");
+  if (problems) { problems.focus(); }
+
   var token = document.querySelector("input[name=csrf_token]");
 
   function markSent(url) {

@@ -60,20 +60,45 @@
     return ids;
   }
 
-  function showErrors(errors) {
-    form.querySelectorAll(".question").forEach(function (box) {
-      var id = box.id.replace(/^q-/, "");
-      var note = box.querySelector(".error[data-live]");
+  // A message that comes back while the partner types goes where the server would have put it
+  // (after the prompt and its help) and is tied to its question the same way: named in the
+  // question's aria-describedby, and a text field marked aria-invalid. Only the questions just
+  // sent are touched: the others keep what they show.
+  function describedBy(field, noteId, on) {
+    var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== noteId;
+    });
+    if (on) { ids.push(noteId); }
+    if (ids.length) { field.setAttribute("aria-describedby", ids.join(" ")); }
+    else { field.removeAttribute("aria-describedby"); }
+  }
+
+  function showErrors(ids, errors) {
+    ids.forEach(function (id) {
+      var box = document.getElementById("q-" + id);
+      if (!box) { return; }
+      var noteId = box.id + "-error";
+      var note = document.getElementById(noteId);
+      var field = box.querySelector("fieldset, input[type=text], textarea");
+      var text = field && field.tagName !== "FIELDSET";
       if (errors[id]) {
         if (!note) {
+          var before = box.querySelectorAll(".prompt, .private-note, .help");
           note = document.createElement("p");
           note.className = "error";
-          note.setAttribute("data-live", "");
-          box.appendChild(note);
+          note.id = noteId;
+          before[before.length - 1].insertAdjacentElement("afterend", note);
         }
         note.textContent = errors[id];
+        box.classList.add("has-error");
       } else if (note) {
         note.remove();
+        box.classList.remove("has-error");
+      }
+      if (field) {
+        describedBy(field, noteId, Boolean(errors[id]));
+        if (text && errors[id]) { field.setAttribute("aria-invalid", "true"); }
+        else if (text) { field.removeAttribute("aria-invalid"); }
       }
     });
   }
@@ -96,7 +121,7 @@
       })
       .then(function (result) {
         if (result.ok && result.body.saved) {
-          showErrors(result.body.errors || {});
+          showErrors(ids, result.body.errors || {});
           say(Object.keys(result.body.errors || {}).length ? "Saved, but one answer needs a look." : "Saved");
         } else {
           say(result.body.message || "Not saved. Please use the Save draft button.");

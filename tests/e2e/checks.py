@@ -1,4 +1,6 @@
-"""Accessibility (axe-core) and valid HTML (the Nu HTML Checker) as assertions on real pages.
+"""Accessibility (axe-core) and valid HTML (the Nu HTML Checker) as assertions on real pages,
+and, in check_page, the checks axe-core does not make: reflow and text spacing (layout.py) and
+forced colors (forced_colors.py).
 
 Both come from node_modules (`npm ci`). Where a checker is missing its assertions do nothing and
 say why at the end of the run; under CI (CI=true) a missing checker fails instead, so a broken
@@ -24,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .forced_colors import assert_forced_colors
 from .harness import ROOT
+from .layout import assert_layout
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Request
@@ -278,12 +282,16 @@ def scripts_off(page: Page) -> bool:
 
 
 def check_page(page: Page) -> None:
-    """The page now shown passes axe-core and the Nu HTML Checker. With JavaScript off, axe-core
-    cannot run (it needs the page's timers), so only the HTML is checked: the server sends the
-    same markup either way, and the tests check it with axe-core where scripts run."""
+    """The page now shown passes axe-core, the layout checks (reflow and text spacing at its size
+    and at 320 px: layout.py), the forced-colors comparison of its radio buttons and checkboxes
+    (forced_colors.py) and the Nu HTML Checker. With JavaScript off, axe-core cannot run (it
+    needs the page's timers), so it is left out there: the server sends the same markup either
+    way, and the tests check it with axe-core where scripts run."""
     document = current_document(page)
     if not scripts_off(page):
         assert_accessible(page)
+    assert_layout(page)
+    assert_forced_colors(page)
     if not document.checked:
         document.checked = True
         assert_valid_html(document.body, f"{document.url} ({document.status})")

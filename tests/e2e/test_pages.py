@@ -149,6 +149,8 @@ def test_assignment_pages_and_their_mistakes(
     page.get_by_label("New due date").fill("2020-01-01")
     page.get_by_role("button", name="Change due date").click()
     expect(page.get_by_label("New due date")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_have_text("Please check the fields marked below.")
+    expect(page.get_by_role("alert")).to_be_focused()
     check_page(page)
 
     sam = page.locator("section.panel").filter(has=page.get_by_role("heading", name="Sam"))
@@ -191,6 +193,7 @@ def test_session_pages_and_their_mistakes(
     expect(page.get_by_label("New note")).to_have_accessible_description(
         "Please write the note first."
     )
+    expect(page.get_by_role("alert")).to_be_focused()
     page.get_by_role("button", name="Assign and make links").click()
     expect(page.get_by_role("group", name="Worksheets")).to_have_accessible_description(
         "Please choose at least one worksheet."

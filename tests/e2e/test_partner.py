@@ -125,6 +125,32 @@ def test_autosave_survives_a_reload(phone: Page, tokens: Callable[..., list[str]
     assert stored["whose_idea"] == "mine"
 
 
+def test_a_problem_autosave_finds_is_tied_to_its_question(
+    phone: Page, tokens: Callable[..., list[str]]
+):
+    sam, _alex = tokens("two-parts")
+    phone.goto(sam)
+    start_worksheet(phone)
+    phone.get_by_role("button", name="Next").click()
+    status = phone.locator("[data-save-status]")
+    wish = phone.get_by_label("One wish")
+    # Past the limit, as a browser that ignores maxlength would send it.
+    wish.evaluate("field => field.removeAttribute('maxlength')")
+    wish.fill("x" * 301)
+    expect(status).to_have_text("Saved, but one answer needs a look.")
+    expect(wish).to_have_accessible_description(
+        "Please keep this to 300 characters or fewer (you have 301)."
+    )
+    expect(wish).to_have_attribute("aria-invalid", "true")
+    check_page(phone)
+
+    wish.fill("More walks")
+    expect(status).to_have_text("Saved")
+    expect(wish).not_to_have_attribute("aria-invalid", "true")
+    expect(wish).to_have_accessible_description("")
+    expect(phone.locator("#q-wish .error")).to_have_count(0)
+
+
 def _tab_to(tab: Page, target: Locator, limit: int = 40) -> None:
     """Press Tab until the target has the focus, as a keyboard user moves through a page."""
     for _ in range(limit):
@@ -210,17 +236,20 @@ def test_every_partner_page_passes_the_checks_mistakes_included(
     phone.goto(sam)
     check_page(phone)
     start_worksheet(phone)
+    expect(phone).to_have_title(re.compile(r"^Part 1 of 3 — Before we meet · "))
     check_page(phone)
 
     # Send with answers missing: every part on one page, each problem listed and marked.
     phone.get_by_label("In your own words").fill("Only this one")
     phone.get_by_role("button", name="Next").click()
     phone.get_by_role("button", name="Next").click()
+    expect(phone).to_have_title(re.compile(r"^Part 3 of 3 — Before we meet · "))
     check_page(phone)
     phone.get_by_role("button", name="Send my answers").click()
     problems = phone.get_by_role("alert")
     expect(problems).to_contain_text("answers need a look before you send")
     expect(problems).to_be_focused()
+    expect(phone).to_have_title(re.compile(r"^Not sent yet: \d+ answers need a look — Before we"))
     expect(phone.get_by_role("heading", name="Just for your counselor")).to_be_visible()
     expect(phone.get_by_role("group", name="Whose idea was it")).to_have_accessible_description(
         re.compile(r"\S")
