@@ -20,10 +20,14 @@ class Counselor(UserMixin, Model):  # type: ignore[misc]  # Flask-Login is untyp
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped at sign-out: a session cookie carries the version it was issued for.
+    # Bumped by "Sign out everywhere" and deactivation: a session cookie carries the version it
+    # was issued for.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     couples: Mapped[list[Couple]] = relationship(back_populates="counselor")
+    sign_ins: Mapped[list[SignIn]] = relationship(
+        back_populates="counselor", cascade="all, delete-orphan"
+    )
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
@@ -66,6 +70,18 @@ class SetupToken(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SignIn(Model):
+    """One device's signed-in session. Signing out there deletes it, and with it every copy of
+    that device's cookie; only a hash of the token in the cookie is kept."""
+
+    __tablename__ = "sign_in"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    counselor: Mapped[Counselor] = relationship(back_populates="sign_ins")
+
+
 class ThrottleHit(Model):
     """One counted attempt; kept in the database so every app process sees the same counts."""
 
@@ -73,7 +89,7 @@ class ThrottleHit(Model):
     __table_args__ = (Index("ix_throttle_hit_key_at", "key", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # old rows are purged
 
 
 class AuditEvent(Model):

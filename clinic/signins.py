@@ -1,0 +1,96 @@
+"""A counselor's signed-in sessions: one row per device, idle and absolute timeouts, and
+signing out on this device or everywhere.
+
+The session cookie carries a random token; the database keeps its hash in a SignIn row. Signing
+out deletes the row, so a copy of the cookie kept by someone else stops working with it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
+
+from .db import get_db, utcnow
+from .models import Counselor, SignIn
+from .tokens import hash_token, new_token
+
+TOKEN_KEY = "sign_in"
+
+
+def start_session(counselor: Counselor) -> None:
+    """Sign in on this device with a fresh session, so nothing from before sign-in carries
+    over; the caller commits."""
+    session.clear()
+    token, token_hash = new_token()
+    db = get_db()
+    oldest = utcnow() - timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    db.execute(delete(SignIn).where(SignIn.created_at < oldest))  # ended by the clock long ago
+    db.add(SignIn(counselor=counselor, token_hash=token_hash))
+    login_user(counselor)
+    now = utcnow().timestamp()
+    session[TOKEN_KEY] = token
+    session["signed_in_at"] = now
+    session["seen_at"] = now
+
+
+def load_counselor(user_id: str) -> Counselor | None:
+    """Load from 'id.version' and this device's sign-in. A cookie from before "Sign out
+    everywhere" carries an old version; one from before signing out here has no sign-in left."""
+    counselor_id, _, version = user_id.partition(".")
+    if not counselor_id.isdigit() or not version.isdigit() or int(counselor_id) >= 2**31:
+        return None
+    token = session.get(TOKEN_KEY)
+    if not isinstance(token, str):
+        return None
+    db = get_db()
+    counselor = db.get(Counselor, int(counselor_id))
+    if counselor is None or not counselor.active or counselor.session_version != int(version):
+        return None
+    signed_in = db.scalar(
+        select(SignIn.id).where(
+            SignIn.token_hash == hash_token(token), SignIn.counselor_id == counselor.id
+        )
+    )
+    return counselor if signed_in is not None else None
+
+
+def end_session() -> None:
+    """Sign out on this device only; the caller commits."""
+    token = session.get(TOKEN_KEY)
+    if isinstance(token, str):
+        get_db().execute(delete(SignIn).where(SignIn.token_hash == hash_token(token)))
+    logout_user()
+    session.clear()
+
+
+def end_every_session(counselor: Counselor) -> None:
+    """Sign a counselor out on every device, this one included; the caller commits."""
+    counselor.session_version += 1
+    get_db().execute(delete(SignIn).where(SignIn.counselor_id == counselor.id))
+
+
+def enforce_timeouts() -> ResponseReturnValue | None:
+    """Before each request: sign out after SESSION_IDLE_MINUTES without a request, and after
+    SESSION_MAX_HOURS in any case."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    limit = current_app.config["SESSION_MAX_HOURS"] * 3600
+    signed_in_at = session.get("signed_in_at", 0)
+    seen_at = session.get("seen_at", 0)
+    if now - seen_at > idle or now - signed_in_at > limit:
+        end_session()
+        get_db().commit()
+        if request.endpoint == "auth.login_post":
+            return None  # signing in again is exactly what should happen next
+        flash("You were signed out to keep your clients' information safe. Please sign in again.")
+        return redirect(
+            url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        )
+    session["seen_at"] = now
+    return None
