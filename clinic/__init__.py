@@ -18,8 +18,12 @@ KNOWN_BAD_KEYS = {"dev", "secret", "changeme", "change-me", "you-will-never-gues
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    # The instance folder holds config.py, the secret key and the SQLite database: instance/
+    # beside the code, or where CLINIC_INSTANCE_PATH says (such as /var/lib/clinic).
+    instance = os.environ.get("CLINIC_INSTANCE_PATH")
     app = Flask(
         __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from clinic.db import Model, get_engine
+from clinic.db import Model, alembic_config, get_engine
 
 
 def test_migrations_match_the_models(app):
@@ -22,10 +23,22 @@ def test_db_upgrade_command_on_a_fresh_database(make_app, tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     result = app.test_cli_runner().invoke(args=["db-upgrade"])
     assert result.exit_code == 0, result.output
-    assert "up to date" in result.output
+    assert result.output == f"Created a new database: {tmp_path / 'fresh.sqlite3'} (SQLite)\n"
+    again = app.test_cli_runner().invoke(args=["db-upgrade"])
+    assert again.output == f"The database is up to date: {tmp_path / 'fresh.sqlite3'} (SQLite)\n"
     with app.app_context(), get_engine().connect() as connection:
         context = MigrationContext.configure(connection)
         assert compare_metadata(context, Model.metadata) == []
+
+
+def test_db_upgrade_says_what_it_upgraded(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = make_app(DATABASE_URL=url)
+    with app.app_context():
+        command.upgrade(alembic_config(url), "0003")
+    result = app.test_cli_runner().invoke(args=["db-upgrade"])
+    assert "Upgraded the database" in result.output
+    assert "from revision 0003 to 0005" in result.output
 
 
 @pytest.mark.skipif(
