@@ -15,10 +15,13 @@ from .db import alembic_config, get_db, get_engine, sqlite_path
 
 
 def init_app(app: Flask) -> None:
+    from .backup import backup_command, restore_command
     from .copy_data import copy_data_command
     from .demo import demo_command
 
     for command in (
+        backup_command,
+        restore_command,
         copy_data_command,
         demo_command,
         db_upgrade_command,
