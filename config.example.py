@@ -41,6 +41,9 @@ LOGIN_THROTTLE_MINUTES = 15
 # Behind a reverse proxy: how many proxies set X-Forwarded-For (0: trust none).
 PROXY_FIX_X_FOR = 0
 
+# Audit events older than this many days are deleted (checked at each sign-in); 0 keeps them all.
+AUDIT_RETENTION_DAYS = 6 * 365
+
 # Extra folders with your practice's own worksheets (*.toml); broken files are reported and skipped.
 WORKSHEET_DIRS = []
 

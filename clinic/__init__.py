@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import (
         account,
         assignments,
+        auditlog,
         auth,
         catalog,
         cli,
@@ -80,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         firstrun,
         dashboard,
         counselors,
+        auditlog,
         couples,
         library,
         assignments,

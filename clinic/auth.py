@@ -27,7 +27,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from . import throttle
-from .audit import record
+from .audit import purge_old_events, record
 from .counselors import needs_setup
 from .db import get_db
 from .forms import Form
@@ -114,6 +114,7 @@ def login_post() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"))
     start_session(counselor)
     record("sign_in", counselor, counselor_id=counselor.id)
+    purge_old_events()  # a few times a day: often enough, and no job to schedule
     db.commit()
     return redirect(next_url)
 

@@ -93,14 +93,19 @@ class ThrottleHit(Model):
 
 
 class AuditEvent(Model):
+    """Who did what to which record, when and from where: ids and actions, never client text.
+
+    link_id and couple_id have no foreign key, so the event outlives a deleted couple."""
+
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"), index=True)
     link_id: Mapped[int | None] = mapped_column(index=True)
-    action: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60), index=True)
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None]
+    couple_id: Mapped[int | None] = mapped_column(index=True)  # the couple the record is of
     address: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -8,6 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from clinic.db import Model, alembic_config, get_engine
 
@@ -39,6 +40,32 @@ def test_db_upgrade_says_what_it_upgraded(make_app, tmp_path):
     result = app.test_cli_runner().invoke(args=["db-upgrade"])
     assert "Upgraded the database" in result.output
     assert "from revision 0003 to 0005" in result.output
+
+
+def test_older_audit_events_learn_their_couple(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = make_app(DATABASE_URL=url)
+    with app.app_context():
+        command.upgrade(alembic_config(url), "0003")
+        with get_engine().begin() as connection:
+            for statement in (
+                "INSERT INTO counselor VALUES (1, 'a@example.org', 'A', 'x', 1, 1, 1, "
+                "'2026-01-01')",
+
+                "INSERT INTO couple VALUES (7, 1, 'Sam & Alex', '2026-01-01', NULL)",
+                "INSERT INTO worksheet_version VALUES (1, 'w', 'v', 'W', '', '2026-01-01')",
+                "INSERT INTO assignment VALUES (3, 7, 1, '2026-02-01', NULL, '2026-01-01', NULL, "
+                "NULL, NULL)",
+                "INSERT INTO audit_event (id, at, action, target_type, target_id) VALUES "
+                "(1, '2026-01-01', 'create_couple', 'couple', 7), "
+                "(2, '2026-01-01', 'assign', 'assignment', 3), "
+                "(3, '2026-01-01', 'sign_in', 'counselor', 1)",
+            ):
+                connection.execute(text(statement))
+        command.upgrade(alembic_config(url), "head")
+        with get_engine().connect() as connection:
+            found = connection.execute(text("SELECT id, couple_id FROM audit_event ORDER BY id"))
+            assert found.all() == [(1, 7), (2, 7), (3, None)]
 
 
 @pytest.mark.skipif(
