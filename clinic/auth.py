@@ -34,7 +34,15 @@ from .forms import Form
 from .models import Counselor
 from .passwords import verify_password
 from .security import client_address, login_required
-from .signins import end_every_session, end_session, enforce_timeouts, load_counselor, start_session
+from .signins import (
+    CONFIRM_MINUTES,
+    end_every_session,
+    end_session,
+    enforce_timeouts,
+    load_counselor,
+    mark_confirmed,
+    start_session,
+)
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -52,6 +60,14 @@ class LoginForm(Form):
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ConfirmForm(Form):
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Please type your password."), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -140,6 +156,49 @@ def _duration(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@bp.get("/confirm")
+@login_required
+def confirm() -> ResponseReturnValue:
+    """Prove again who one is before exporting, deleting or changing the second factor."""
+    return _confirm_page(ConfirmForm())
+
+
+def _confirm_page(form: ConfirmForm, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "auth/confirm.html", form=form, minutes=CONFIRM_MINUTES, next=request.args.get("next")
+    ), status
+
+
+@bp.post("/confirm")
+@login_required
+def confirm_post() -> ResponseReturnValue:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _confirm_page(form, 400)
+    counselor = current_user._get_current_object()
+    config = current_app.config
+    key = f"confirm:counselor:{counselor.id}"
+    attempt = throttle.attempt(
+        {key: config["LOGIN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS"]},
+        minutes=config["LOGIN_THROTTLE_MINUTES"],
+    )
+    if not attempt.allowed:
+        wait = _duration(attempt.retry_after)
+        form.form_errors.append(f"Too many tries. Please wait {wait} and try again.")
+        return _confirm_page(form, 429)
+    if not verify_password(counselor.password_hash, form.password.data or ""):
+        attempt.failed()
+        record("confirm_identity_failed", counselor)
+        get_db().commit()
+        form.password.errors = ["That is not your password."]
+        return _confirm_page(form, 400)
+    throttle.clear(key)
+    mark_confirmed()
+    record("confirm_identity", counselor)
+    get_db().commit()
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.get("/still-here")

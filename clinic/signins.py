@@ -7,7 +7,10 @@ out deletes the row, so a copy of the cookie kept by someone else stops working 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +22,10 @@ from .models import Counselor, SignIn
 from .tokens import hash_token, new_token
 
 TOKEN_KEY = "sign_in"
+CONFIRMED_KEY = "confirmed_at"
+CONFIRM_MINUTES = 5  # how long proving who one is again counts for
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def start_session(counselor: Counselor) -> None:
@@ -35,6 +42,7 @@ def start_session(counselor: Counselor) -> None:
     session[TOKEN_KEY] = token
     session["signed_in_at"] = now
     session["seen_at"] = now
+    session[CONFIRMED_KEY] = now  # signing in proves who one is, as confirming again does
 
 
 def load_counselor(user_id: str) -> Counselor | None:
@@ -94,3 +102,29 @@ def enforce_timeouts() -> ResponseReturnValue | None:
         )
     session["seen_at"] = now
     return None
+
+
+def mark_confirmed() -> None:
+    """The counselor has just proved again who they are."""
+    session[CONFIRMED_KEY] = utcnow().timestamp()
+
+
+def recently_confirmed() -> bool:
+    return utcnow().timestamp() - float(session.get(CONFIRMED_KEY, 0)) <= CONFIRM_MINUTES * 60
+
+
+def confirmed_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    """For exporting or deleting a couple and changing a second factor: whoever holds the
+    session must have signed in or confirmed who they are within CONFIRM_MINUTES. Otherwise
+    they confirm first and come back to the page at this address (a POST's page has the same
+    address as the form that sent it)."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+        if not recently_confirmed():
+            if request.method != "GET":
+                flash("Please confirm it is you, then try again.")
+            return redirect(url_for("auth.confirm", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
