@@ -17,6 +17,10 @@ DATABASE_URL = ""
 # told to use HTTPS for this site from then on (Strict-Transport-Security).
 SESSION_COOKIE_SECURE = False
 
+# True: every counselor must set up two-step sign-in (a code from an authenticator app after the
+# password) before they can do anything else. Anyone can turn it on for themselves either way.
+REQUIRE_2FA = False
+
 # A counselor is signed out after this many minutes without a request...
 SESSION_IDLE_MINUTES = 30
 # ...and after this many hours in any case.

@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         catalog,
         cli,
+        confirm,
         counselors,
         couples,
         dashboard,
@@ -78,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     catalog.init_app(app)
     blueprints = (
         auth,
+        confirm,
         account,
         firstrun,
         dashboard,

@@ -1,6 +1,7 @@
-"""Counselor sign-in and sign-out (on this device or everywhere) and failed sign-in throttling.
+"""Counselor sign-in (password, then a code when two-step sign-in is on), sign-out on this
+device or everywhere, and failed sign-in throttling.
 
-Sessions themselves (one row per device, timeouts) live in signins.py.
+Sessions themselves (one row per device, timeouts) live in signins.py; codes in twofactor.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -26,23 +28,15 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from . import throttle
+from . import throttle, twofactor
 from .audit import purge_old_events, record
 from .counselors import needs_setup
-from .db import get_db
-from .forms import Form
+from .db import get_db, utcnow
+from .forms import CodeForm, Form
 from .models import Counselor
 from .passwords import verify_password
 from .security import client_address, login_required
-from .signins import (
-    CONFIRM_MINUTES,
-    end_every_session,
-    end_session,
-    enforce_timeouts,
-    load_counselor,
-    mark_confirmed,
-    start_session,
-)
+from .signins import end_every_session, end_session, enforce_timeouts, load_counselor, start_session
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -51,6 +45,19 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"
 
 BAD_LOGIN = "That email and password do not match an account."
+BAD_CODE = "That code did not work. Codes change every 30 seconds: type the one showing now."
+PENDING_KEY = "second_step"  # who gave the right password and still owes a code
+PENDING_MINUTES = 5
+# Pages a counselor reaches before setting up two-step sign-in where REQUIRE_2FA asks for it.
+BEFORE_SECOND_STEP = {
+    "static",
+    "account.two_step",
+    "account.enable_two_step",
+    "confirm.new",
+    "confirm.create",
+    "auth.logout",
+    "auth.still_here",
+}
 
 
 class LoginForm(Form):
@@ -64,18 +71,21 @@ class LoginForm(Form):
     )
 
 
-class ConfirmForm(Form):
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired("Please type your password."), Length(max=256)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_counselor)
     app.before_request(enforce_timeouts)
+    app.before_request(_require_second_factor)
+
+
+def _require_second_factor() -> ResponseReturnValue | None:
+    """With REQUIRE_2FA, a counselor without two-step sign-in sets it up before anything else."""
+    if not current_app.config["REQUIRE_2FA"] or request.endpoint in BEFORE_SECOND_STEP:
+        return None
+    if not current_user.is_authenticated or current_user.totp_secret is not None:
+        return None
+    flash("Your practice asks everyone to sign in in two steps. Please set it up to go on.")
+    return redirect(url_for("account.two_step"))
 
 
 def safe_next(target: str | None) -> str:
@@ -128,11 +138,95 @@ def login_post() -> ResponseReturnValue:
     assert counselor is not None
     throttle.clear(keys.pair, keys.account)
     next_url = safe_next(request.args.get("next"))
+    if counselor.totp_secret is None:
+        return _signed_in(counselor, next_url)
+    db.commit()
+    session.clear()
+    session[PENDING_KEY] = {
+        "id": counselor.id,
+        "version": counselor.session_version,
+        "at": utcnow().timestamp(),
+    }
+    return redirect(url_for("auth.second_step", next=next_url))
+
+
+def _signed_in(counselor: Counselor, next_url: str) -> ResponseReturnValue:
     start_session(counselor)
     record("sign_in", counselor, counselor_id=counselor.id)
     purge_old_events()  # a few times a day: often enough, and no job to schedule
-    db.commit()
+    get_db().commit()
     return redirect(next_url)
+
+
+def _pending_counselor() -> Counselor | None:
+    """Who gave the right password in this browser in the last minutes and owes a code."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if utcnow().timestamp() - float(pending.get("at", 0)) > PENDING_MINUTES * 60:
+        return None
+    counselor = get_db().get(Counselor, int(pending.get("id", 0)))
+    if (
+        counselor is None
+        or not counselor.active
+        or counselor.totp_secret is None
+        or counselor.session_version != pending.get("version")
+    ):
+        return None
+    return counselor
+
+
+def _code_page(form: CodeForm, status: int = 200) -> ResponseReturnValue:
+    return render_template("auth/code.html", form=form, next=request.args.get("next")), status
+
+
+@bp.get("/login/code")
+def second_step() -> ResponseReturnValue:
+    if _pending_counselor() is None:
+        flash("Please sign in again.")
+        return redirect(url_for("auth.login"))
+    return _code_page(CodeForm())
+
+
+@bp.post("/login/code")
+def second_step_post() -> ResponseReturnValue:
+    counselor = _pending_counselor()
+    if counselor is None:
+        flash("That took too long. Please sign in again.")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _code_page(form, 400)
+    # Per account, strictly: only someone who knows the password gets this far.
+    key = f"login:code:{counselor.id}"
+    config = current_app.config
+    attempt = throttle.attempt(
+        {key: config["LOGIN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS"]},
+        minutes=config["LOGIN_THROTTLE_MINUTES"],
+    )
+    if not attempt.allowed:
+        wait = _duration(attempt.retry_after)
+        form.form_errors.append(f"Too many wrong codes. Please wait {wait} and try again.")
+        return _code_page(form, 429)
+    how = twofactor.verify(counselor, form.code.data or "")
+    if how is None:
+        attempt.failed()
+        record("second_factor_failed", counselor)
+        get_db().commit()
+        form.code.errors = [BAD_CODE]
+        return _code_page(form, 400)
+    throttle.clear(key)
+    next_url = safe_next(request.args.get("next"))
+    if how != "recovery":
+        return _signed_in(counselor, next_url)
+    record("use_recovery_code", counselor, counselor_id=counselor.id)
+    signed_in = _signed_in(counselor, next_url)
+    left = twofactor.recovery_codes_left(counselor)
+    flash(
+        f"You signed in with a recovery code, which now no longer works; {left} left. "
+        "Under Your account you can make new ones or set up your app again."
+    )
+    return signed_in
 
 
 class LoginKeys(NamedTuple):
@@ -156,49 +250,6 @@ def _duration(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-@bp.get("/confirm")
-@login_required
-def confirm() -> ResponseReturnValue:
-    """Prove again who one is before exporting, deleting or changing the second factor."""
-    return _confirm_page(ConfirmForm())
-
-
-def _confirm_page(form: ConfirmForm, status: int = 200) -> ResponseReturnValue:
-    return render_template(
-        "auth/confirm.html", form=form, minutes=CONFIRM_MINUTES, next=request.args.get("next")
-    ), status
-
-
-@bp.post("/confirm")
-@login_required
-def confirm_post() -> ResponseReturnValue:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return _confirm_page(form, 400)
-    counselor = current_user._get_current_object()
-    config = current_app.config
-    key = f"confirm:counselor:{counselor.id}"
-    attempt = throttle.attempt(
-        {key: config["LOGIN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS"]},
-        minutes=config["LOGIN_THROTTLE_MINUTES"],
-    )
-    if not attempt.allowed:
-        wait = _duration(attempt.retry_after)
-        form.form_errors.append(f"Too many tries. Please wait {wait} and try again.")
-        return _confirm_page(form, 429)
-    if not verify_password(counselor.password_hash, form.password.data or ""):
-        attempt.failed()
-        record("confirm_identity_failed", counselor)
-        get_db().commit()
-        form.password.errors = ["That is not your password."]
-        return _confirm_page(form, 400)
-    throttle.clear(key)
-    mark_confirmed()
-    record("confirm_identity", counselor)
-    get_db().commit()
-    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.get("/still-here")

@@ -16,6 +16,7 @@ LOGIN_ATTEMPTS_PER_ADDRESS = 20
 # From any address: past this, each try waits a doubling delay instead of being locked out.
 LOGIN_ATTEMPTS_PER_ACCOUNT = 10
 LOGIN_THROTTLE_MINUTES = 15
+REQUIRE_2FA = False  # True: every counselor sets up two-step sign-in before anything else
 PROXY_FIX_X_FOR = 0
 AUDIT_RETENTION_DAYS = 6 * 365  # six years, a common record-keeping period; 0 keeps all
 WORKSHEET_DIRS: list[str] = []

@@ -23,6 +23,10 @@ class Counselor(UserMixin, Model):  # type: ignore[misc]  # Flask-Login is untyp
     # Bumped by "Sign out everywhere" and deactivation: a session cookie carries the version it
     # was issued for.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Two-step sign-in: the authenticator app's shared secret (None: not set up), and the time
+    # step of the last code accepted, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     couples: Mapped[list[Couple]] = relationship(back_populates="counselor")
     sign_ins: Mapped[list[SignIn]] = relationship(
@@ -80,6 +84,17 @@ class SignIn(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     counselor: Mapped[Counselor] = relationship(back_populates="sign_ins")
+
+
+class RecoveryCode(Model):
+    """One of a counselor's single-use codes for signing in without their phone; only a hash of
+    it is kept, and it is deleted when used."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ThrottleHit(Model):

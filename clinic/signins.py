@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -116,15 +117,24 @@ def recently_confirmed() -> bool:
 def confirmed_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
     """For exporting or deleting a couple and changing a second factor: whoever holds the
     session must have signed in or confirmed who they are within CONFIRM_MINUTES. Otherwise
-    they confirm first and come back to the page at this address (a POST's page has the same
-    address as the form that sent it)."""
+    they confirm first and come back to the page they were on."""
 
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         if not recently_confirmed():
             if request.method != "GET":
                 flash("Please confirm it is you, then try again.")
-            return redirect(url_for("auth.confirm", next=request.path))
+            return redirect(url_for("confirm.new", next=_page_to_return_to()))
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _page_to_return_to() -> str:
+    """This address, when it is a page; for a button that only posts, the page it was on."""
+    if current_app.url_map.bind("").test(request.path, method="GET"):
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path
+    return url_for("dashboard.index")

@@ -89,7 +89,12 @@ NOT_HERE = {
     "auth.login_post",  # test_auth: sign_in, sign_in_failed
     "auth.logout",  # test_auth
     "auth.logout_everywhere",  # test_auth
-    "auth.confirm_post",  # test_records: confirm_identity, confirm_identity_failed
+    "auth.second_step_post",  # test_account: sign_in, second_factor_failed, use_recovery_code
+    "account.enable_two_step",  # test_account: enable_second_factor
+    "account.new_codes",  # test_account: new_recovery_codes
+    "account.disable_two_step",  # test_account: disable_second_factor
+    "counselors.reset_two_step",  # test_account: reset_second_factor
+    "confirm.create",  # test_records, test_account: confirm_identity, confirm_identity_failed
     "records.download",  # test_records: export_couple
     "records.delete",  # test_records: delete_couple
     "firstrun.create",  # test_firstrun: create_first_counselor

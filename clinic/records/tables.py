@@ -51,6 +51,7 @@ COUPLE_ROWS: dict[str, Rows] = {
 NOT_A_COUPLES = {
     "counselor",
     "sign_in",
+    "recovery_code",
     "setup_token",
     "throttle_hit",
     "audit_event",
