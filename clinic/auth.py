@@ -7,7 +7,6 @@ Sessions themselves (one row per device, timeouts) live in signins.py; codes in 
 from __future__ import annotations
 
 import hashlib
-import math
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -19,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -31,12 +29,21 @@ from wtforms.validators import DataRequired, Length
 from . import throttle, twofactor
 from .audit import purge_old_events, record
 from .counselors import needs_setup
-from .db import get_db, utcnow
+from .db import get_db
 from .forms import CodeForm, Form
 from .models import Counselor
 from .passwords import verify_password
 from .security import client_address, login_required
-from .signins import end_every_session, end_session, enforce_timeouts, load_counselor, start_session
+from .signins import (
+    begin_second_step,
+    end_every_session,
+    end_session,
+    enforce_timeouts,
+    load_counselor,
+    pending_second_step,
+    require_second_factor,
+    start_session,
+)
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -46,18 +53,6 @@ login_manager.session_protection = "strong"
 
 BAD_LOGIN = "That email and password do not match an account."
 BAD_CODE = "That code did not work. Codes change every 30 seconds: type the one showing now."
-PENDING_KEY = "second_step"  # who gave the right password and still owes a code
-PENDING_MINUTES = 5
-# Pages a counselor reaches before setting up two-step sign-in where REQUIRE_2FA asks for it.
-BEFORE_SECOND_STEP = {
-    "static",
-    "account.two_step",
-    "account.enable_two_step",
-    "confirm.new",
-    "confirm.create",
-    "auth.logout",
-    "auth.still_here",
-}
 
 
 class LoginForm(Form):
@@ -75,17 +70,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_counselor)
     app.before_request(enforce_timeouts)
-    app.before_request(_require_second_factor)
-
-
-def _require_second_factor() -> ResponseReturnValue | None:
-    """With REQUIRE_2FA, a counselor without two-step sign-in sets it up before anything else."""
-    if not current_app.config["REQUIRE_2FA"] or request.endpoint in BEFORE_SECOND_STEP:
-        return None
-    if not current_user.is_authenticated or current_user.totp_secret is not None:
-        return None
-    flash("Your practice asks everyone to sign in in two steps. Please set it up to go on.")
-    return redirect(url_for("account.two_step"))
+    app.before_request(require_second_factor)
 
 
 def safe_next(target: str | None) -> str:
@@ -123,7 +108,7 @@ def login_post() -> ResponseReturnValue:
         delays={keys.account: config["LOGIN_ATTEMPTS_PER_ACCOUNT"]},
     )
     if not attempt.allowed:
-        wait = _duration(attempt.retry_after)
+        wait = throttle.in_words(attempt.retry_after)
         form.form_errors.append(f"Too many sign-in attempts. Please wait {wait} and try again.")
         return render_template("auth/login.html", form=form), 429
     db = get_db()
@@ -141,12 +126,7 @@ def login_post() -> ResponseReturnValue:
     if counselor.totp_secret is None:
         return _signed_in(counselor, next_url)
     db.commit()
-    session.clear()
-    session[PENDING_KEY] = {
-        "id": counselor.id,
-        "version": counselor.session_version,
-        "at": utcnow().timestamp(),
-    }
+    begin_second_step(counselor)
     return redirect(url_for("auth.second_step", next=next_url))
 
 
@@ -158,31 +138,13 @@ def _signed_in(counselor: Counselor, next_url: str) -> ResponseReturnValue:
     return redirect(next_url)
 
 
-def _pending_counselor() -> Counselor | None:
-    """Who gave the right password in this browser in the last minutes and owes a code."""
-    pending = session.get(PENDING_KEY)
-    if not isinstance(pending, dict):
-        return None
-    if utcnow().timestamp() - float(pending.get("at", 0)) > PENDING_MINUTES * 60:
-        return None
-    counselor = get_db().get(Counselor, int(pending.get("id", 0)))
-    if (
-        counselor is None
-        or not counselor.active
-        or counselor.totp_secret is None
-        or counselor.session_version != pending.get("version")
-    ):
-        return None
-    return counselor
-
-
 def _code_page(form: CodeForm, status: int = 200) -> ResponseReturnValue:
     return render_template("auth/code.html", form=form, next=request.args.get("next")), status
 
 
 @bp.get("/login/code")
 def second_step() -> ResponseReturnValue:
-    if _pending_counselor() is None:
+    if pending_second_step() is None:
         flash("Please sign in again.")
         return redirect(url_for("auth.login"))
     return _code_page(CodeForm())
@@ -190,7 +152,7 @@ def second_step() -> ResponseReturnValue:
 
 @bp.post("/login/code")
 def second_step_post() -> ResponseReturnValue:
-    counselor = _pending_counselor()
+    counselor = pending_second_step()
     if counselor is None:
         flash("That took too long. Please sign in again.")
         return redirect(url_for("auth.login"))
@@ -205,7 +167,7 @@ def second_step_post() -> ResponseReturnValue:
         minutes=config["LOGIN_THROTTLE_MINUTES"],
     )
     if not attempt.allowed:
-        wait = _duration(attempt.retry_after)
+        wait = throttle.in_words(attempt.retry_after)
         form.form_errors.append(f"Too many wrong codes. Please wait {wait} and try again.")
         return _code_page(form, 429)
     how = twofactor.verify(counselor, form.code.data or "")
@@ -243,13 +205,6 @@ def _throttle_keys(email: str) -> LoginKeys:
     # Hashed: an email and an address together can be longer than the key column.
     pair = hashlib.sha256(f"{email} {address}".encode()).hexdigest()[:40]
     return LoginKeys(f"login:pair:{pair}", f"login:address:{address}", f"login:account:{email}")
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @bp.get("/still-here")

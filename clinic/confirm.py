@@ -60,7 +60,8 @@ def create() -> ResponseReturnValue:
         minutes=config["LOGIN_THROTTLE_MINUTES"],
     )
     if not attempt.allowed:
-        form.form_errors.append("Too many tries. Please wait 15 minutes and try again.")
+        wait = throttle.in_words(attempt.retry_after)
+        form.form_errors.append(f"Too many tries. Please wait {wait} and try again.")
         return _page(form, 429)
     if isinstance(form, CodeForm):
         right = twofactor.verify(counselor, form.code.data or "") is not None

@@ -1,5 +1,6 @@
-"""A counselor's signed-in sessions: one row per device, idle and absolute timeouts, and
-signing out on this device or everywhere.
+"""A counselor's signed-in sessions: one row per device, idle and absolute timeouts, signing
+out on this device or everywhere, the code still owed after the password, two-step sign-in
+where the practice requires it, and confirming who one is again before sensitive changes.
 
 The session cookie carries a random token; the database keeps its hash in a SignIn row. Signing
 out deletes the row, so a copy of the cookie kept by someone else stops working with it.
@@ -23,8 +24,22 @@ from .models import Counselor, SignIn
 from .tokens import hash_token, new_token
 
 TOKEN_KEY = "sign_in"
+PENDING_KEY = "second_step"  # who gave the right password here and still owes a code
+PENDING_MINUTES = 5
 CONFIRMED_KEY = "confirmed_at"
 CONFIRM_MINUTES = 5  # how long proving who one is again counts for
+
+# Pages a counselor reaches before setting up two-step sign-in where REQUIRE_2FA asks for it.
+BEFORE_SECOND_STEP = {
+    "static",
+    "account.two_step",
+    "account.enable_two_step",
+    "confirm.new",
+    "confirm.create",
+    "auth.logout",
+    "auth.still_here",
+}
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -44,6 +59,34 @@ def start_session(counselor: Counselor) -> None:
     session["signed_in_at"] = now
     session["seen_at"] = now
     session[CONFIRMED_KEY] = now  # signing in proves who one is, as confirming again does
+
+
+def begin_second_step(counselor: Counselor) -> None:
+    """The password was right; this browser now owes a code before it is signed in."""
+    session.clear()
+    session[PENDING_KEY] = {
+        "id": counselor.id,
+        "version": counselor.session_version,
+        "at": utcnow().timestamp(),
+    }
+
+
+def pending_second_step() -> Counselor | None:
+    """Who gave the right password in this browser in the last minutes and owes a code."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if utcnow().timestamp() - float(pending.get("at", 0)) > PENDING_MINUTES * 60:
+        return None
+    counselor = get_db().get(Counselor, int(pending.get("id", 0)))
+    if (
+        counselor is None
+        or not counselor.active
+        or counselor.totp_secret is None
+        or counselor.session_version != pending.get("version")
+    ):
+        return None
+    return counselor
 
 
 def load_counselor(user_id: str) -> Counselor | None:
@@ -103,6 +146,16 @@ def enforce_timeouts() -> ResponseReturnValue | None:
         )
     session["seen_at"] = now
     return None
+
+
+def require_second_factor() -> ResponseReturnValue | None:
+    """With REQUIRE_2FA, a counselor without two-step sign-in sets it up before anything else."""
+    if not current_app.config["REQUIRE_2FA"] or request.endpoint in BEFORE_SECOND_STEP:
+        return None
+    if not current_user.is_authenticated or current_user.totp_secret is not None:
+        return None
+    flash("Your practice asks everyone to sign in in two steps. Please set it up to go on.")
+    return redirect(url_for("account.two_step"))
 
 
 def mark_confirmed() -> None:

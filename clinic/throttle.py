@@ -85,3 +85,11 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 def clear(*keys: str) -> None:
     get_db().execute(delete(ThrottleHit).where(ThrottleHit.key.in_(keys)))
+
+
+def in_words(seconds: int) -> str:
+    """How long to wait, as a person says it: "1 second", "40 seconds", "15 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
