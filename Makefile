@@ -1,26 +1,36 @@
-# make run: serve the app on http://127.0.0.1:5000 (SQLite in instance/)
+# make run: serve the app for real with gunicorn on http://127.0.0.1:5000 (SQLite in instance/);
+#           another address or port: make run HOST=0.0.0.0 PORT=8000
+# make dev: Flask's debug server for development (reloads on changes; never for real data)
 # make test: the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app clinic
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
-.PHONY: run test bench lint screenshots clean
+.PHONY: run dev test bench lint screenshots clean
 
 $(BIN)/flask: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "Installing clinic and its packages into $(VENV) (a minute or two the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e .
+	@touch $@
 
 $(VENV)/.test-extras: $(BIN)/flask
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 run: $(BIN)/flask
-	$(FLASK) db-upgrade
-	$(FLASK) setup-link
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@$(FLASK) db-upgrade
+	@$(FLASK) setup-link --base-url http://$(HOST):$(PORT)
+	@$(BIN)/gunicorn --config python:clinic.serving --bind $(HOST):$(PORT)
+
+dev: $(BIN)/flask
+	@$(FLASK) db-upgrade
+	@$(FLASK) setup-link --base-url http://$(HOST):$(PORT)
+	@$(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 # Two workers: the browser tests on one (they share a Chromium), the unit tests on the other.
 TEST_WORKERS ?= 2

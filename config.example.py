@@ -13,8 +13,13 @@ PRACTICE_NAME = "Our practice"
 # "postgresql+psycopg://clinic:password@localhost/clinic". DATABASE_URL in the environment works too.
 DATABASE_URL = ""
 
-# True when the app is served over HTTPS: cookies are then only sent over HTTPS.
+# True when the app is served over HTTPS: cookies are then only sent over HTTPS, and browsers are
+# told to use HTTPS for this site from then on (Strict-Transport-Security).
 SESSION_COOKIE_SECURE = False
+
+# True: every counselor must set up two-step sign-in (a code from an authenticator app after the
+# password) before they can do anything else. Anyone can turn it on for themselves either way.
+REQUIRE_2FA = False
 
 # A counselor is signed out after this many minutes without a request...
 SESSION_IDLE_MINUTES = 30
@@ -27,13 +32,21 @@ MAX_CONTENT_LENGTH = 1024 * 1024
 # argon2id cost: "RFC_9106_LOW_MEMORY" (64 MiB) or "RFC_9106_HIGH_MEMORY" (2 GiB).
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 
-# Failed sign-ins allowed per account, and per client address, within the window below.
-LOGIN_ATTEMPTS_PER_ACCOUNT = 5
+# Failed sign-ins allowed for one account from one client address, and from one address for any
+# accounts, within the window below; past either, that address waits for the window to pass.
+LOGIN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = 5
 LOGIN_ATTEMPTS_PER_ADDRESS = 20
+# Failed sign-ins for one account from all addresses together: past this, each further try waits
+# 1, 2, 4 ... up to 60 seconds. Never a lockout, so strangers cannot keep a counselor out.
+LOGIN_ATTEMPTS_PER_ACCOUNT = 10
+# The window for the counts above, in minutes (at most a day: older failures are purged).
 LOGIN_THROTTLE_MINUTES = 15
 
 # Behind a reverse proxy: how many proxies set X-Forwarded-For (0: trust none).
 PROXY_FIX_X_FOR = 0
+
+# Audit events older than this many days are deleted (checked at each sign-in); 0 keeps them all.
+AUDIT_RETENTION_DAYS = 6 * 365
 
 # Extra folders with your practice's own worksheets (*.toml); broken files are reported and skipped.
 WORKSHEET_DIRS = []
@@ -44,7 +57,8 @@ LINK_EXPIRY_DAYS = 21
 # Where "Leave quickly" on a partner's page goes: a neutral site that opens fast.
 QUICK_EXIT_URL = "https://www.wikipedia.org/"
 
-# Requests to partner links allowed per client address within the window below.
+# Requests with unknown, expired or revoked partner links allowed per client address within the
+# window below (minutes, at most a day). Links that work are never counted.
 LINK_ATTEMPTS_PER_ADDRESS = 60
 LINK_THROTTLE_MINUTES = 10
 

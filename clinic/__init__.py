@@ -18,8 +18,12 @@ KNOWN_BAD_KEYS = {"dev", "secret", "changeme", "change-me", "you-will-never-gues
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    # The instance folder holds config.py, the secret key and the SQLite database: instance/
+    # beside the code, or where CLINIC_INSTANCE_PATH says (such as /var/lib/clinic).
+    instance = os.environ.get("CLINIC_INSTANCE_PATH")
     app = Flask(
         __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
@@ -33,16 +37,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _configure_secret_key(app)
     if not app.config["DATABASE_URL"]:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'clinic.sqlite3'}"
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
 
     from . import (
+        account,
         assignments,
+        auditlog,
         auth,
         catalog,
         cli,
+        confirm,
         counselors,
         couples,
         dashboard,
@@ -52,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         firstrun,
         library,
         logs,
+        records,
         respond,
         reviews,
         safety,
@@ -78,10 +86,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     catalog.init_app(app)
     blueprints = (
         auth,
+        confirm,
+        account,
         firstrun,
         dashboard,
         counselors,
+        auditlog,
         couples,
+        records,
         library,
         assignments,
         respond,
@@ -110,7 +122,7 @@ def _configure_secret_key(app: Flask) -> None:
         return
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process made it first

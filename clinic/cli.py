@@ -8,16 +8,20 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
 
 from . import ROOT
-from .db import alembic_config, get_db
+from .db import alembic_config, get_db, get_engine, sqlite_path
 
 
 def init_app(app: Flask) -> None:
+    from .backup import backup_command, restore_command
     from .copy_data import copy_data_command
     from .demo import demo_command
 
     for command in (
+        backup_command,
+        restore_command,
         copy_data_command,
         demo_command,
         db_upgrade_command,
@@ -35,8 +39,32 @@ def db_upgrade_command() -> None:
     """Bring the database up to date (creates it on first run)."""
     from alembic import command
 
-    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
-    click.echo("The database is up to date.")
+    url = current_app.config["DATABASE_URL"]
+    before = _revision()
+    command.upgrade(alembic_config(url), "head")
+    after = _revision()
+    where = database_name(url)
+    if before is None:
+        click.echo(f"Created a new database: {where}")
+    elif before != after:
+        click.echo(f"Upgraded the database ({where}) from revision {before} to {after}.")
+    else:
+        click.echo(f"The database is up to date: {where}")
+
+
+def _revision() -> str | None:
+    from alembic.migration import MigrationContext
+
+    with get_engine().connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def database_name(url: str) -> str:
+    """The database as a person would name it: a SQLite file, or the URL without its password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"{path} (SQLite)"
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @click.command("db-revision")
@@ -93,10 +121,12 @@ def setup_link_command(base_url: str) -> None:
         return
     token = issue_setup_token()
     get_db().commit()
-    click.echo("")
-    click.echo("First run: open this link to create the first counselor account (it works once):")
-    click.echo(f"    {base_url.rstrip('/')}/setup/{token}")
-    click.echo("")
+    rule = "=" * 72
+    click.echo(f"\n{rule}")
+    click.echo("  First run: open this link in your browser to create the first counselor")
+    click.echo("  account. It works once.\n")
+    click.secho(f"      {base_url.rstrip('/')}/setup/{token}", bold=True)
+    click.echo(f"\n{rule}\n")
 
 
 @click.command("check-worksheets")

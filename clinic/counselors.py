@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, select
 from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from . import twofactor
 from .access import get_counselor_or_404
 from .audit import record
 from .db import get_db
@@ -20,6 +21,7 @@ from .forms import Form, email_address
 from .models import Counselor
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password
 from .security import login_required
+from .signins import confirmed_required, end_every_session
 
 bp = Blueprint("counselors", __name__, url_prefix="/counselors")
 
@@ -149,4 +151,26 @@ def activate(counselor_id: int) -> ResponseReturnValue:
     record("activate_counselor", counselor)
     get_db().commit()
     flash(f"{counselor.name} can sign in again.")
+    return redirect(url_for("counselors.index"))
+
+
+@bp.post("/<id:counselor_id>/reset-two-step")
+@admin_required
+@confirmed_required
+def reset_two_step(counselor_id: int) -> ResponseReturnValue:
+    """For a colleague who lost their phone and their recovery codes: back to the password
+    alone, signed out everywhere in case the phone is in someone else's hands."""
+    counselor = get_counselor_or_404(counselor_id)
+    if counselor.id == current_user.id:
+        flash("Change your own two-step sign-in under Your account.")
+        return redirect(url_for("counselors.index"))
+    if counselor.totp_secret is not None:
+        twofactor.disable(counselor)
+        end_every_session(counselor)
+        record("reset_second_factor", counselor)
+        get_db().commit()
+    flash(
+        f"{counselor.name} now signs in with their password alone and can set up two-step "
+        "sign-in again under Your account."
+    )
     return redirect(url_for("counselors.index"))

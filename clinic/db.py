@@ -3,6 +3,8 @@ configuration the migration commands use."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -59,10 +61,39 @@ class Model(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def private_file(path: Path) -> None:
+    """Make path an empty file only its owner can read (0600), or, when it exists already, take
+    away any access that group and others have to it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        found = path.stat()
+        if found.st_uid == os.getuid() and stat.S_IMODE(found.st_mode) & 0o077:
+            path.chmod(stat.S_IMODE(found.st_mode) & 0o700)
+    else:
+        os.close(fd)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database or one in memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the SQLite settings that keep concurrent requests from failing."""
-    if not url.startswith("sqlite"):
+    path = sqlite_path(url)
+    if path is None:
+        if url.startswith("sqlite"):
+            return create_engine(url)
         return create_engine(url, pool_pre_ping=True)
+    # SQLite makes its -wal and -shm files with the database file's mode: made 0600 first here,
+    # all three stay private to the app's user.
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each == path or each.exists():
+            private_file(each)
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")

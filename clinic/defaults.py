@@ -11,10 +11,14 @@ MAX_CONTENT_LENGTH = 1024 * 1024
 # The session bounds a CSRF token's life; a clock on the token would log a note-writer out.
 WTF_CSRF_TIME_LIMIT = None
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
-LOGIN_ATTEMPTS_PER_ACCOUNT = 5
+LOGIN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = 5
 LOGIN_ATTEMPTS_PER_ADDRESS = 20
+# From any address: past this, each try waits a doubling delay instead of being locked out.
+LOGIN_ATTEMPTS_PER_ACCOUNT = 10
 LOGIN_THROTTLE_MINUTES = 15
+REQUIRE_2FA = False  # True: every counselor sets up two-step sign-in before anything else
 PROXY_FIX_X_FOR = 0
+AUDIT_RETENTION_DAYS = 6 * 365  # six years, a common record-keeping period; 0 keeps all
 WORKSHEET_DIRS: list[str] = []
 LINK_EXPIRY_DAYS = 21
 LINK_ATTEMPTS_PER_ADDRESS = 60

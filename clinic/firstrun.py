@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import CursorResult, delete, select
 
 from .audit import record
-from .auth import start_session
 from .counselors import CounselorForm, add_counselor, needs_setup
 from .db import get_db
 from .models import SetupToken
+from .signins import start_session
 from .tokens import hash_token, new_token, plausible
 
 bp = Blueprint("firstrun", __name__)
@@ -61,7 +61,7 @@ def create(token: str) -> ResponseReturnValue:
     assert name is not None and email is not None and password is not None  # DataRequired
     counselor = add_counselor(name, email, password, is_admin=True)
     record("create_first_counselor", counselor, counselor_id=counselor.id)
-    db.commit()
     start_session(counselor)
+    db.commit()
     flash("Welcome. Your account is ready, and you can add colleagues under Counselors.")
     return redirect(url_for("dashboard.index"))

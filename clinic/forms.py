@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectMultipleField, widgets
-from wtforms.validators import Regexp
+from wtforms import PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, Regexp
 
 from .worksheets.answers import clean_text
 
@@ -40,3 +40,13 @@ class CheckboxListField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class CodeForm(Form):
+    """A code from the authenticator app (or, where allowed, a recovery code)."""
+
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Please type the code."), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )

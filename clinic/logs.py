@@ -1,4 +1,4 @@
-"""Keep partner link tokens out of request logs."""
+"""Keep tokens (partner links, the one-time setup link) out of request logs."""
 
 from __future__ import annotations
 
@@ -6,23 +6,25 @@ import logging
 import re
 from typing import Any
 
-TOKEN_PATH = re.compile(r"/l/[A-Za-z0-9_-]+")
+TOKEN_PATH = re.compile(r"/(l|setup)/[A-Za-z0-9_-]+")
 
 
 class RedactTokens(logging.Filter):
-    """Replace the token in any /l/<token> path a log line carries."""
+    """Replace the token in any /l/<token> or /setup/<token> path a log line carries."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = _redact(record.msg)
         if isinstance(record.args, dict):
-            record.args = {key: _redact(value) for key, value in record.args.items()}
+            # In place: gunicorn's access log passes a dict subclass that answers missing keys.
+            for key, value in record.args.items():
+                record.args[key] = _redact(value)
         elif isinstance(record.args, tuple):
             record.args = tuple(_redact(value) for value in record.args)
         return True
 
 
 def _redact(value: Any) -> Any:
-    return TOKEN_PATH.sub("/l/[token]", value) if isinstance(value, str) else value
+    return TOKEN_PATH.sub(r"/\1/[token]", value) if isinstance(value, str) else value
 
 
 def init_app() -> None:

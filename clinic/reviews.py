@@ -18,6 +18,8 @@ bp = Blueprint("reviews", __name__)
 @login_required
 def show(assignment_id: int) -> ResponseReturnValue:
     assignment = get_assignment_or_404(assignment_id)
+    record("view_answers", assignment)
+    get_db().commit()
     return render_template(
         "reviews/show.html",
         assignment=assignment,

@@ -1,5 +1,5 @@
-"""Headers on every response, CSRF on every POST, sign-in on every counselor page, ids that
-cannot overflow the database, and the client's address."""
+"""Headers on every response (HSTS when served over HTTPS), CSRF on every POST, sign-in on
+every counselor page, ids that cannot overflow the database, and the client's address."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 import flask_login
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
@@ -53,6 +53,9 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        # Served over HTTPS: browsers keep to HTTPS for this site for a year.
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

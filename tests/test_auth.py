@@ -7,9 +7,16 @@ from sqlalchemy import func, select
 
 from clinic.auth import BAD_LOGIN
 from clinic.db import get_db
-from clinic.models import Counselor, ThrottleHit
+from clinic.models import AuditEvent, Counselor, SignIn, ThrottleHit
 
 from .conftest import PASSWORD
+
+
+def client_at(app, address):
+    """A browser at another client address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 def test_sign_in_and_out(client, make_counselor, auth):
@@ -99,16 +106,72 @@ def test_absolute_timeout_after_12_hours(client, make_counselor, auth, clock):
     assert client.get("/").status_code == 302
 
 
-def test_failed_sign_ins_are_throttled_per_account(client, make_counselor, auth, app):
+def test_failed_sign_ins_are_throttled_per_account_and_address(client, make_counselor, auth, app):
     make_counselor("ana@example.org")
     for _ in range(5):
         assert auth.login("ana@example.org", "not the password").status_code == 400
-    response = auth.login("ana@example.org")  # even the right password waits now
+    response = auth.login("ana@example.org")  # from this address even the right password waits
     assert response.status_code == 429
-    assert "Too many sign-in attempts" in response.get_data(as_text=True)
+    assert "Too many sign-in attempts. Please wait 15 minutes" in response.get_data(as_text=True)
     with app.app_context():
         stored = get_db().scalar(select(func.count()).select_from(ThrottleHit))
-    assert stored == 10  # five for the account, five for the address
+    assert stored == 15  # five each for the pair, the address and the account
+
+
+def test_wrong_passwords_from_one_address_never_lock_out_another(
+    app, make_counselor, clock
+):
+    """A stranger who knows a counselor's email cannot keep them out of their practice."""
+    make_counselor("ana@example.org")
+    stranger = client_at(app, "198.51.100.7")
+    ana = client_at(app, "203.0.113.20")
+    for _ in range(5):
+        wrong = {"email": "ana@example.org", "password": "a guess at it"}
+        assert stranger.post("/login", data=wrong).status_code == 400
+    right = {"email": "ana@example.org", "password": PASSWORD}
+    assert stranger.post("/login", data=right).status_code == 429
+    response = ana.post("/login", data=right)
+    assert response.status_code == 302
+    assert "Your couples" in ana.get("/").get_data(as_text=True)
+
+
+def test_guesses_from_many_addresses_slow_the_account_down_without_locking_it(
+    app, make_counselor, clock
+):
+    make_counselor("ana@example.org")
+    wrong = {"email": "ana@example.org", "password": "a guess at it"}
+    for n in range(10):  # a botnet: two guesses from each of five addresses
+        bot = client_at(app, f"198.51.100.{n // 2 + 1}")
+        assert bot.post("/login", data=wrong).status_code == 400
+    ana = client_at(app, "203.0.113.20")
+    right = {"email": "ana@example.org", "password": PASSWORD}
+    response = ana.post("/login", data=right)
+    assert response.status_code == 429
+    assert "Please wait 1 second and try again" in response.get_data(as_text=True)
+    clock.advance(seconds=1)
+    bot = client_at(app, "198.51.100.99")
+    assert bot.post("/login", data=wrong).status_code == 400  # the eleventh: 2 s now
+    clock.advance(seconds=1)
+    page = ana.post("/login", data=right).get_data(as_text=True)
+    assert "Please wait 1 second" in page
+    clock.advance(seconds=1)
+    assert ana.post("/login", data=right).status_code == 302
+
+
+def test_the_growing_delay_stops_at_a_minute(make_app, make_counselor, clock):
+    app = make_app(LOGIN_THROTTLE_MINUTES=60)
+    make_counselor("ana@example.org")
+    wrong = {"email": "ana@example.org", "password": "a guess at it"}
+    for n in range(17):  # each bot waits out the delay, which reaches 2**7 s, capped at 60 s
+        clock.advance(seconds=61)
+        assert client_at(app, f"198.51.100.{n + 1}").post("/login", data=wrong).status_code == 400
+    ana = client_at(app, "203.0.113.20")
+    right = {"email": "ana@example.org", "password": PASSWORD}
+    assert "Please wait 1 minute and try again" in ana.post("/login", data=right).get_data(
+        as_text=True
+    )
+    clock.advance(seconds=60)
+    assert ana.post("/login", data=right).status_code == 302
 
 
 def test_throttle_holds_across_app_processes(make_app, make_counselor):
@@ -123,6 +186,29 @@ def test_throttle_holds_across_app_processes(make_app, make_counselor):
         "/login", data={"email": "ana@example.org", "password": PASSWORD}
     )
     assert response.status_code == 429
+
+
+def test_sign_in_clears_the_counts_of_this_account(app, client, make_counselor, auth):
+    make_counselor("ana@example.org")
+    for _ in range(4):
+        auth.login("ana@example.org", "not the password")
+    assert auth.login("ana@example.org").status_code == 302
+    with app.app_context():
+        keys = set(get_db().scalars(select(ThrottleHit.key)))
+    assert keys == {"login:address:127.0.0.1"}
+
+
+def test_old_throttle_rows_are_purged(app, client, make_counselor, auth, clock):
+    for n in range(3):
+        client.post(f"/l/{'z' * 40}{n}")
+        auth.login(f"guess{n}@example.org", "not the password")
+    clock.advance(days=1, seconds=1)
+    auth.login("someone@example.org", "not the password")
+    with app.app_context():
+        keys = sorted(get_db().scalars(select(ThrottleHit.key)))
+    # Only the last failure's rows are left: a day-old guess counts for nothing any more.
+    assert keys[:2] == ["login:account:someone@example.org", "login:address:127.0.0.1"]
+    assert keys[2].startswith("login:pair:") and len(keys) == 3
 
 
 def test_throttle_per_address_spans_accounts(make_app, make_counselor):
@@ -180,6 +266,59 @@ def test_session_is_cleared_on_sign_in(client, make_counselor, auth):
     auth.login("ana@example.org")
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_sign_out_ends_this_device_only(app, make_counselor):
+    make_counselor("ana@example.org")
+    desk, phone = app.test_client(), app.test_client()
+    for device in (desk, phone):
+        device.post("/login", data={"email": "ana@example.org", "password": PASSWORD})
+    kept = desk.get_cookie("session").value
+    response = desk.post("/logout")
+    assert response.headers["Location"] == "/login"
+    assert "You are signed out." in desk.get("/login").get_data(as_text=True)
+    assert desk.get("/").headers["Location"].startswith("/login")
+    assert "Your couples" in phone.get("/").get_data(as_text=True)
+    thief = app.test_client()
+    thief.set_cookie("session", kept)
+    assert thief.get("/").headers["Location"].startswith("/login")
+    with app.app_context():
+        assert get_db().scalar(select(func.count()).select_from(SignIn)) == 1
+
+
+def test_sign_out_everywhere(app, make_counselor):
+    make_counselor("ana@example.org")
+    make_counselor("lee@example.org")
+    desk, phone, colleague = app.test_client(), app.test_client(), app.test_client()
+    for device, email in ((desk, "ana"), (phone, "ana"), (colleague, "lee")):
+        device.post("/login", data={"email": f"{email}@example.org", "password": PASSWORD})
+    page = phone.get("/account/").get_data(as_text=True)
+    assert "You are signed in on 2 devices or browsers" in page
+    response = phone.post("/logout/everywhere")
+    assert response.headers["Location"] == "/login"
+    assert "You are signed out on every device." in phone.get("/login").get_data(as_text=True)
+    for device in (desk, phone):
+        assert device.get("/").headers["Location"].startswith("/login")
+    assert "Your couples" in colleague.get("/").get_data(as_text=True)
+    with app.app_context():
+        actions = get_db().scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-1] == "sign_out_everywhere"
+
+
+def test_sign_ins_and_failures_are_in_the_audit_log(app, client, make_counselor, auth):
+    ana = make_counselor("ana@example.org")
+    auth.login("ana@example.org", "not the password")
+    auth.login("nobody@example.org", "not the password")
+    auth.login("ana@example.org")
+    auth.logout()
+    with app.app_context():
+        events = get_db().scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.counselor_id, e.target_id) for e in events] == [
+        ("sign_in_failed", None, ana),
+        ("sign_in", ana, ana),
+        ("sign_out", ana, ana),
+    ]
+    assert {e.address for e in events} == {"127.0.0.1"}
 
 
 def test_sign_out_needs_post(client, counselor):

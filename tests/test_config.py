@@ -8,8 +8,10 @@ import sys
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from clinic import ROOT, _configure_secret_key, create_app
+from clinic.db import get_engine
 
 
 def bare_app(tmp_path, **config) -> Flask:
@@ -45,6 +47,31 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path):
     assert app.config["SESSION_IDLE_MINUTES"] == 15
     assert app.config["DATABASE_URL"].endswith("env.sqlite3")
     app.extensions["clinic.db"].kw["bind"].dispose()
+
+
+def test_the_database_and_its_journal_files_are_private(make_app, tmp_path):
+    """Client answers are in these files: only the app's user may read them."""
+    path = tmp_path / "instance" / "clinic.sqlite3"
+    path.parent.mkdir()
+    app = make_app(DATABASE_URL=f"sqlite:///{path}")
+    assert app.test_cli_runner().invoke(args=["db-upgrade"]).exit_code == 0
+    with app.app_context(), get_engine().connect() as connection:
+        connection.execute(text("CREATE TABLE kept (x)"))  # writes go through the WAL
+        connection.commit()
+        files = sorted(p.name for p in path.parent.iterdir())
+        assert files == ["clinic.sqlite3", "clinic.sqlite3-shm", "clinic.sqlite3-wal"]
+        for each in path.parent.iterdir():
+            assert stat.S_IMODE(each.stat().st_mode) == 0o600, each
+
+
+def test_an_existing_readable_database_is_made_private(make_app, tmp_path):
+    path = tmp_path / "old.sqlite3"
+    for each in (path, tmp_path / "old.sqlite3-wal"):
+        each.touch()
+        each.chmod(0o644)
+    make_app(DATABASE_URL=f"sqlite:///{path}")
+    for each in (path, tmp_path / "old.sqlite3-wal"):
+        assert stat.S_IMODE(each.stat().st_mode) == 0o600
 
 
 def test_every_setting_is_documented():

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import urllib.request
 
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from clinic.db import get_db
 from clinic.models import Counselor, SetupToken
@@ -70,3 +74,24 @@ def test_setup_form_errors_keep_what_was_typed(client, runner):
     assert "at least 12 characters" in page
     assert 'value="dana@example.org"' in page
     assert 'value="Dana Lee"' in page
+
+
+
+def test_setup_token_stays_out_of_the_request_log(app, runner, caplog):
+    """The development server logs every request line; the token must not be in it."""
+    token = setup_token(runner)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            url = f"http://127.0.0.1:{server.server_port}/setup/{token}"
+            with urllib.request.urlopen(url, timeout=10) as reply:
+                assert "Create the first counselor" in reply.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("GET /setup/[token] HTTP/1.1" in line for line in lines), lines
+    assert not any(token in line for line in lines)

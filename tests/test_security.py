@@ -70,6 +70,13 @@ def test_secure_cookie_switch(make_app, make_counselor):
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+def test_hsts_only_over_https(make_app, client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    secure = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    response = secure.get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
 def test_csrf_is_enforced_when_enabled(make_app, make_counselor):
     app = make_app(WTF_CSRF_ENABLED=True)
     make_counselor("ana@example.org")

@@ -45,9 +45,13 @@ def _client_headers(response: HTTPResponse) -> HTTPResponse:
 
 
 def _find_link_or_throttle(token: str) -> Link | None:
-    """The usable link for a token. Only tokens that open nothing count against this address:
-    guessing is limited, while a shared address (a family, a clinic's Wi-Fi) never blocks a
-    partner whose link works."""
+    """The usable link for a token. A link that works always opens; only tokens that open
+    nothing count against this address, and past the limit they get "Please slow down". So
+    guessing is limited, while a shared address (a family, a clinic's Wi-Fi, a proxy) never
+    blocks a partner whose link works."""
+    link = find_link(token)
+    if link is not None:
+        return link
     config = current_app.config
     attempt = throttle.attempt(
         {f"link:address:{client_address()}": config["LINK_ATTEMPTS_PER_ADDRESS"]},
@@ -55,11 +59,9 @@ def _find_link_or_throttle(token: str) -> Link | None:
     )
     if not attempt.allowed:
         abort(429)
-    link = find_link(token)
-    if link is None:
-        attempt.failed()
-        get_db().commit()
-    return link
+    attempt.failed()
+    get_db().commit()
+    return None
 
 
 def _invalid() -> ResponseReturnValue:

@@ -48,6 +48,8 @@ def download(session_id: int, copy: str) -> ResponseReturnValue:
 def couple_copy(session_id: int) -> ResponseReturnValue:
     """Exactly what the couple's copy will hold, each worksheet and question ticked to keep."""
     meeting = get_session_or_404(session_id)
+    record("view_couple_copy", meeting)  # the page shows both partners' answers
+    get_db().commit()
     return _choose(meeting, CoupleCopyForm(formdata=None), frozenset())
 
 

@@ -1,0 +1,105 @@
+"""A counselor's own account: two-step sign-in (set up, new recovery codes, turn off) and
+signing out on every device. Changing how one signs in needs a recent confirmation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from . import twofactor
+from .audit import record
+from .db import get_db, utcnow
+from .forms import CodeForm
+from .models import SignIn
+from .security import login_required
+from .signins import confirmed_required
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+PENDING_SECRET = "totp_setup"  # the secret being set up, until the app proves it has it
+
+
+@bp.get("/")
+@login_required
+def show() -> ResponseReturnValue:
+    counselor = current_user._get_current_object()
+    devices = get_db().scalar(
+        select(func.count()).select_from(SignIn).where(SignIn.counselor_id == counselor.id)
+    )
+    return render_template(
+        "account/show.html",
+        devices=devices or 1,
+        codes_left=twofactor.recovery_codes_left(counselor),
+    )
+
+
+def _setup_page(secret: str, form: CodeForm, status: int = 200) -> ResponseReturnValue:
+    uri = twofactor.app_uri(secret, current_user.email)
+    return render_template(
+        "account/two_step.html",
+        form=form,
+        qr=twofactor.qr_svg(uri),
+        secret=twofactor.grouped(secret),
+    ), status
+
+
+@bp.get("/two-step")
+@login_required
+@confirmed_required
+def two_step() -> ResponseReturnValue:
+    """Set up two-step sign-in: scan the QR code, then type the code the app shows."""
+    if current_user.totp_secret is not None:
+        return redirect(url_for("account.show"))
+    secret = session.get(PENDING_SECRET) or twofactor.new_secret()
+    session[PENDING_SECRET] = secret
+    return _setup_page(secret, CodeForm())
+
+
+@bp.post("/two-step")
+@login_required
+@confirmed_required
+def enable_two_step() -> ResponseReturnValue:
+    counselor = current_user._get_current_object()
+    secret = session.get(PENDING_SECRET)
+    if counselor.totp_secret is not None or not isinstance(secret, str):
+        return redirect(url_for("account.two_step"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _setup_page(secret, form, 400)
+    step = twofactor.code_step(secret, form.code.data or "", None, utcnow())
+    if step is None:
+        form.code.errors = ["That code did not work. Type the 6-digit code the app shows now."]
+        return _setup_page(secret, form, 400)
+    codes = twofactor.enable(counselor, secret, step)
+    record("enable_second_factor", counselor)
+    get_db().commit()
+    session.pop(PENDING_SECRET, None)
+    return render_template("account/recovery_codes.html", codes=codes, enabled=True)
+
+
+@bp.post("/two-step/codes")
+@login_required
+@confirmed_required
+def new_codes() -> ResponseReturnValue:
+    counselor = current_user._get_current_object()
+    if counselor.totp_secret is None:
+        return redirect(url_for("account.show"))
+    codes = twofactor.new_recovery_codes(counselor)
+    record("new_recovery_codes", counselor)
+    get_db().commit()
+    return render_template("account/recovery_codes.html", codes=codes, enabled=False)
+
+
+@bp.post("/two-step/off")
+@login_required
+@confirmed_required
+def disable_two_step() -> ResponseReturnValue:
+    """Turn it off; where the practice requires it, this is how to move to a new phone."""
+    counselor = current_user._get_current_object()
+    if counselor.totp_secret is not None:
+        twofactor.disable(counselor)
+        record("disable_second_factor", counselor)
+        get_db().commit()
+        flash("Two-step sign-in is off: your password alone signs you in now.")
+    return redirect(url_for("account.show"))

@@ -1,0 +1,18 @@
+"""gunicorn's settings for `make run`, the embedded default (SQLite in the instance folder):
+
+    gunicorn --config python:clinic.serving --bind 127.0.0.1:5000
+
+SQLite in WAL mode reads in parallel and takes writes one at a time (clinic.db makes each
+request wait its turn), so two worker processes of four threads each serve a small practice
+well: a summary PDF being made in one process does not hold up pages in the other. For
+PostgreSQL and more processes, see "Running it for a practice" in README.md.
+"""
+
+wsgi_app = "clinic:create_app()"
+workers = 2
+worker_class = "gthread"
+threads = 4
+timeout = 60  # the largest summary PDF takes a few seconds; a copy of a couple's data longer
+accesslog = "-"  # request lines on the terminal, tokens left out (clinic.logs)
+# No control socket: it lives in the user's home, where a second installation's would clash.
+control_socket_disable = True
