@@ -51,7 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         firstrun,
         library,
+        links,
         logs,
+        outbox,
         respond,
         reviews,
         safety,
@@ -59,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         sessions,
         summaries,
     )
+    from .mail.queue import why_not
     from .worksheets.answers import display, is_concern
 
     db.init_app(app)
@@ -74,6 +77,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         flag_prompts=safety.flagged_prompts,
         crisis_resources=safety.crisis_resources,
         contact_refused=safety.contact_refused,
+        link_url=links.link_url,
+        why_not=why_not,
     )
     catalog.init_app(app)
     blueprints = (
@@ -84,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         couples,
         library,
         assignments,
+        outbox,
         respond,
         reviews,
         sessions,
