@@ -1,76 +1,34 @@
-"""Assigning worksheets to a couple, and managing each partner's private link."""
+"""Assigning worksheets to a couple, and managing each partner's private links, reminders and
+messages. What assigning does is in rounds.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from wtforms import BooleanField, DateField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, DateField
+from wtforms.validators import InputRequired
 
 from . import links
 from .access import get_assignment_or_404, get_couple_or_404, get_link_or_404, get_member_or_404
 from .audit import record
-from .catalog import worksheets
 from .dates import day
 from .db import get_db, utcnow
-from .forms import CheckboxListField, Form
-from .mail.queue import invite, send_now, why_not
-from .models import Assignment, Couple, Message
-from .rounds import email_offer, start_round
-from .safety import go_ahead, needing_caution
+from .forms import Form
+from .mail.queue import invite, messages_about, why_not
+from .models import Couple
+from .rounds import (
+    AssignmentForm,
+    assign_many,
+    caution_list,
+    confirmed,
+    email_offer,
+    flash_assigned,
+    reasonable_due_date,
+    report_sending,
+)
 from .security import login_required
-from .worksheets.model import Worksheet
 
 bp = Blueprint("assignments", __name__)
-
-
-def reasonable_due_date(_form: Form, field: DateField) -> None:
-    """From today to two years out: a due date, not a typo."""
-    today = utcnow().date()
-    if field.data and field.data < today:
-        raise ValidationError("Please choose today or a later date.")
-    if field.data and field.data > today + timedelta(days=731):
-        raise ValidationError("Please choose a date within the next two years.")
-
-
-class AssignmentForm(Form):
-    worksheets = CheckboxListField(
-        "Worksheets", validators=[DataRequired(message="Please choose at least one worksheet.")]
-    )
-    due_on = DateField(
-        "Due date",
-        validators=[InputRequired(message="Please give a due date."), reasonable_due_date],
-    )
-    note = TextAreaField(
-        "A note to the couple (optional)",
-        description="Both partners see it above the first question.",
-        validators=[Length(max=1000)],
-    )
-    caution_reason = TextAreaField(
-        "Why this joint work is right now",
-        description="Needed only for the worksheets named above. Goes into the audit log.",
-        validators=[Length(max=1000)],
-    )
-    email_to = CheckboxListField("Email the links")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.worksheets.choices = [
-            (ws.slug, f"{ws.title} ({ws.estimated_minutes} min)") for ws in worksheets().values()
-        ]
-        self.email_to.choices = []
-        if self.due_on.data is None and not self.due_on.raw_data:  # a fresh form, not a post
-            self.due_on.data = utcnow().date() + timedelta(days=7)
-
-    def offer_email(self, couple: Couple) -> AssignmentForm:
-        """Offer to email each partner the app may email; on by default for a fresh form."""
-        can = [str(partner.id) for partner, reason in email_offer(couple) if reason is None]
-        self.email_to.choices = [(value, value) for value in can]
-        if not self.is_submitted():
-            self.email_to.data = can
-        return self
 
 
 class DueForm(Form):
@@ -78,70 +36,6 @@ class DueForm(Form):
         "New due date",
         validators=[InputRequired(message="Please give a due date."), reasonable_due_date],
     )
-
-
-def caution_list(couple: Couple) -> list[Worksheet]:
-    """The worksheets that would need the counselor's confirmation for this couple now."""
-    return needing_caution(couple, list(worksheets().values()))
-
-
-def confirmed(couple: Couple, form: AssignmentForm) -> bool:
-    """False, with the message on the form, when a chosen worksheet needs a reason and has none."""
-    assert form.worksheets.data is not None
-    chosen = [worksheets()[slug] for slug in form.worksheets.data]
-    if needing_caution(couple, chosen) and not (form.caution_reason.data or "").strip():
-        form.caution_reason.errors = [
-            "Please say why this joint work is right while the safety concern is open."
-        ]
-        return False
-    return True
-
-
-def assign_many(
-    couple: Couple, form: AssignmentForm, *, session_id: int | None = None
-) -> tuple[list[Assignment], list[Message]]:
-    """Each worksheet chosen in the form, once and in the order given, as one round with one
-    link per partner, from the couple page or a session (session_id); returns the assignments
-    and the invitations queued. The caller commits."""
-    assert form.worksheets.data is not None and form.due_on.data is not None  # the caller validated
-    note = (form.note.data or "").strip() or None
-    email_to = {int(value) for value in form.email_to.data or []}
-    made, messages = start_round(
-        couple,
-        form.worksheets.data,
-        form.due_on.data,
-        note,
-        email_to=email_to,
-        session_id=session_id,
-    )
-    for assignment in made:
-        if needing_caution(couple, [assignment_worksheet(assignment)]):
-            go_ahead(assignment, "assign_despite_flag", (form.caution_reason.data or "").strip())
-    return made, messages
-
-
-def assignment_worksheet(assignment: Assignment) -> Worksheet:
-    return worksheets()[assignment.worksheet_version.slug]
-
-
-def report_sending(messages: list[Message]) -> None:
-    """Send the invitations now and tell the counselor how it went; failures wait in the
-    outbox for send-due, with the server's answer shown."""
-    names = {m.id: m.partner.display_name for m in messages if m.partner is not None}
-    waiting = send_now(messages)
-    sent = [names[m.id] for m in messages if m not in waiting]
-    if sent:
-        flash(f"Emailed the link to {' and '.join(sent)}.")
-    for message in waiting:
-        name = names[message.id]
-        if message.status == "skipped":
-            flash(f"{name}'s email was not sent: {message.reason}")
-        else:
-            error = message.last_error or "unknown error"
-            flash(
-                f"{name}'s email could not be sent yet ({error}). It waits in the outbox and "
-                "is tried again."
-            )
 
 
 @bp.get("/couples/<id:couple_id>/assignments/new")
@@ -180,14 +74,6 @@ def create(couple_id: int) -> ResponseReturnValue:
     return redirect(url_for("couples.show", couple_id=couple.id) + "#assignments")
 
 
-def flash_assigned(made: list[Assignment], messages: list[Message]) -> None:
-    if len(messages) < len(made[0].couple.partners):
-        flash("Assigned. Copy the link below for each partner who gets no email, and send it.")
-    else:
-        flash("Assigned.")
-    report_sending(messages)
-
-
 @bp.get("/assignments/<id:assignment_id>")
 @login_required
 def show(assignment_id: int) -> ResponseReturnValue:
@@ -199,25 +85,7 @@ def show(assignment_id: int) -> ResponseReturnValue:
         fresh=links.take_fresh_tokens(),
         due_form=DueForm(due_on=assignment.due_on),
         today=utcnow().date(),
-        messages=messages_of(assignment),
-    )
-
-
-def messages_of(assignment: Assignment) -> list[Message]:
-    """The round's messages to the partners and this assignment's to the counselor, newest first."""
-    from sqlalchemy import or_, select
-
-    return list(
-        get_db().scalars(
-            select(Message)
-            .where(
-                or_(
-                    Message.round_id == assignment.round_id,
-                    Message.assignment_id == assignment.id,
-                )
-            )
-            .order_by(Message.id.desc())
-        )
+        messages=messages_about(assignment),
     )
 
 
@@ -313,7 +181,7 @@ def extend(assignment_id: int) -> ResponseReturnValue:
             fresh={},
             due_form=form,
             today=utcnow().date(),
-            messages=messages_of(assignment),
+            messages=messages_about(assignment),
         ), 400
     assert form.due_on.data is not None  # InputRequired
     assignment.due_on = form.due_on.data

@@ -138,7 +138,7 @@ def send_due_command() -> None:
 
     Safe to run from cron every few minutes, on several machines at once: each message goes
     out once."""
-    from .mail.queue import send_due
+    from .mail.sending import send_due
 
     results = send_due()
     summary = ", ".join(f"{count} {status}" for status, count in sorted(results.items()))

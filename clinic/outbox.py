@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from .access import get_message_or_404
 from .audit import record
 from .db import get_db, utcnow
-from .mail.queue import send_now
+from .mail.sending import send_now
 from .models import Message, Round
 from .security import login_required
 

@@ -8,7 +8,6 @@ from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .access import get_couple_or_404, get_session_or_404
-from .assignments import AssignmentForm, assign_many, caution_list, confirmed, flash_assigned
 from .audit import record
 from .dates import day
 from .db import get_db, utcnow
@@ -16,7 +15,14 @@ from .forms import CheckboxListField, Form
 from .history import couple_assignments
 from .links import only_this_computer, take_fresh_tokens
 from .models import CounselingSession, Couple, SessionNote
-from .rounds import email_offer
+from .rounds import (
+    AssignmentForm,
+    assign_many,
+    caution_list,
+    confirmed,
+    email_offer,
+    flash_assigned,
+)
 from .security import login_required
 
 bp = Blueprint("sessions", __name__)

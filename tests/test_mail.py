@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select, text
 
 from clinic.db import Model, get_db
-from clinic.mail.queue import send_due
-from clinic.models import Couple, Link, Message
+from clinic.mail.sending import send_due
+from clinic.models import Assignment, Couple, Link, Message, Round
+from clinic.respond.operations import store_sent, worksheet_of
 
 from .conftest import CODE, PASSWORD, free_port, mail_config, start_link
 
@@ -331,7 +332,7 @@ def test_two_senders_at_once_send_each_message_once(
             due = datetime.now(UTC).date() + timedelta(days=30)
             start_round(couple, ["two-parts"], due, None, email_to=set())
         get_db().flush()
-        for work in get_db().scalars(select(__import__("clinic").models.Round)):
+        for work in get_db().scalars(select(Round)):
             for partner in work.couple.partners:
                 invite(work, partner).next_try_at = datetime(2000, 1, 1, tzinfo=UTC)
         get_db().commit()
@@ -375,3 +376,55 @@ def test_send_due_on_a_fresh_demo_sends_messages(mail_app, mailbox):
     assert {"rosa@example.org", "dani@example.org"} <= to  # a round's invitations
     assert "tom@example.org" in to  # a reminder: overdue, and Tom has not sent
     assert "/l/" not in result.output
+
+
+def test_a_daily_digest_instead_of_a_note_each_time(make_app, mailbox, desk_factory, clock):
+    app, client = desk_factory(COUNSELOR_NOTICE="daily")
+    clock.set(datetime(2027, 5, 3, 12, 0, tzinfo=UTC))
+    client.post("/login", data={"email": "counselor1@example.org", "password": PASSWORD})
+    client.post(
+        "/couples/1/assignments", data={"worksheets": ["two-parts"], "due_on": "2027-05-09"}
+    )
+    with app.app_context():
+        assignment = get_db().get(Assignment, 1)
+        for response in assignment.responses:
+            response.answers = {"close": 3}
+            store_sent(response, worksheet_of(response), {"close": 3}, assignment.links[0].id)
+        get_db().commit()
+        send_due()
+    assert mailbox.to("counselor1@example.org") == []  # not before the hour, next day
+    clock.set(datetime(2027, 5, 4, 8, 30, tzinfo=UTC))
+    with app.app_context():
+        send_due()
+        send_due()
+    (digest,) = mailbox.to("counselor1@example.org")
+    assert digest["Subject"] == "Answers to review (1)"
+    assert "https://clinic.example.org/assignments/1/review" in body(digest)
+
+
+@pytest.fixture
+def desk_factory(make_app, make_counselor, make_couple, mailbox):
+    def make(**extra):
+        app = make_app(**mail_config(mailbox.port, **extra))
+        make_couple(make_counselor("counselor1@example.org", admin=True))
+        client = app.test_client()
+        return app, client
+
+    return make
+
+
+def test_the_outbox_page_shows_failures_and_retries(mail_app, desk, mailbox, make_counselor):
+    mailbox.stop()  # the server is down
+    assign(desk, worksheets=("two-parts",))
+    page = desk.get("/outbox?show=problems").get_data(as_text=True)
+    assert page.count("could not be reached") == 2 and "Try again now" in page
+    mailbox.start()
+    done = desk.post("/outbox/1/retry", follow_redirects=True).get_data(as_text=True)
+    assert "Sent to sam@example.org." in done
+    assert len(mailbox.received) == 1
+    # Another counselor (not an admin) sees none of it, and cannot retry it.
+    make_counselor("other@example.org")
+    other = mail_app.test_client()
+    other.post("/login", data={"email": "other@example.org", "password": PASSWORD})
+    assert "sam@example.org" not in other.get("/outbox").get_data(as_text=True)
+    assert other.post("/outbox/2/retry").status_code == 404
