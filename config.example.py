@@ -77,3 +77,35 @@ CRISIS_RESOURCES = [
         "when": "If you or someone else is in danger right now.",
     },
 ]
+
+# The address partners and counselors reach this app at, as they type it in a browser. Every
+# link shown or emailed is built from it; without it, links use the address of the counselor's
+# own request (only good on this computer when that is 127.0.0.1), and nothing is emailed.
+PUBLIC_URL = ""  # e.g. "https://clinic.example.org"
+
+# Email through the practice's SMTP server. Empty MAIL_SERVER: email is off, and links are
+# copied by hand. Check the settings with: flask --app clinic mail-test you@example.org
+MAIL_SERVER = ""  # e.g. "smtp.example.org"
+MAIL_PORT = 587
+MAIL_USE_TLS = True  # STARTTLS after connecting (port 587)
+MAIL_USE_SSL = False  # TLS from the start instead (port 465)
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""  # or CLINIC_MAIL_PASSWORD in the environment, to keep it out of this file
+MAIL_DEFAULT_SENDER = ""  # e.g. "appointments@clinic.example.org"; the practice name goes beside it
+# Seconds to wait for the mail server; a counselor who assigns waits at most this long.
+MAIL_TIMEOUT = 15
+# Minutes before each new try of a message that failed; after the last, it is marked failed.
+MAIL_RETRY_MINUTES = [5, 15, 60, 240, 720]
+
+# Reminders to a partner who has not sent yet: days from the due date (negative: before it),
+# at most MAX_REMINDERS, each sent from REMINDER_HOUR (UTC, 0-23) on by `flask send-due`.
+REMINDER_DAYS = [-2, 0, 3]
+MAX_REMINDERS = 3
+REMINDER_HOUR = 8
+
+# Tell the counselor when both partners have sent: "each" (an email each time), "daily" (one
+# digest a day at REMINDER_HOUR) or "off". The email holds a link to the review, no names.
+COUNSELOR_NOTICE = "each"
+
+# Your own wording for the emails: copy a file from templates/mail/ into instance/mail/ and
+# change it. The first line of each .txt file is the subject.

@@ -58,7 +58,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         firstrun,
         library,
+        links,
         logs,
+        outbox,
         records,
         respond,
         reviews,
@@ -67,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         sessions,
         summaries,
     )
+    from .mail.queue import why_not
     from .worksheets.answers import display, is_concern
 
     db.init_app(app)
@@ -82,6 +85,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         flag_prompts=safety.flagged_prompts,
         crisis_resources=safety.crisis_resources,
         contact_refused=safety.contact_refused,
+        link_url=links.link_url,
+        why_not=why_not,
     )
     catalog.init_app(app)
     blueprints = (
@@ -96,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         records,
         library,
         assignments,
+        outbox,
         respond,
         reviews,
         sessions,

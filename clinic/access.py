@@ -7,7 +7,7 @@ from flask import abort
 from flask_login import current_user
 
 from .db import get_db
-from .models import Assignment, CounselingSession, Counselor, Couple, Link
+from .models import Assignment, CounselingSession, Counselor, Couple, Link, Message, RoundPartner
 
 
 def get_couple_or_404(couple_id: int) -> Couple:
@@ -30,6 +30,22 @@ def get_link_or_404(assignment: Assignment, link_id: int) -> Link:
     if link is None:
         abort(404)
     return link
+
+
+def get_member_or_404(assignment: Assignment, member_id: int) -> RoundPartner:
+    """A partner's place in this (already checked) assignment's round."""
+    member = next((m for m in assignment.round.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    return member
+
+
+def get_message_or_404(message_id: int) -> Message:
+    """A message of this counselor's, or for an admin, any of the practice's."""
+    message = get_db().get(Message, message_id)
+    if message is None or (message.counselor_id != current_user.id and not current_user.is_admin):
+        abort(404)
+    return message
 
 
 def get_session_or_404(session_id: int) -> CounselingSession:

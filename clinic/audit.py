@@ -41,13 +41,17 @@ def record(
 
 
 def couple_of(target: Any) -> int | None:
-    """The couple a record belongs to: itself, its couple_id, or its assignment's or session's
-    couple (links, responses, notes)."""
+    """The couple a record belongs to: itself, its couple_id, or its assignment's, session's or
+    round's couple (links, responses, notes, a partner's place in a round, messages)."""
     if target.__tablename__ == "couple":
         return target.id  # type: ignore[no-any-return]
     couple_id = getattr(target, "couple_id", None)
     if couple_id is None:
-        parent = getattr(target, "assignment", None) or getattr(target, "session", None)
+        parent = (
+            getattr(target, "assignment", None)
+            or getattr(target, "session", None)
+            or getattr(target, "round", None)
+        )
         couple_id = getattr(parent, "couple_id", None)
     return couple_id
 

@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
         create_counselor_command,
         setup_link_command,
         check_worksheets_command,
+        send_due_command,
+        mail_test_command,
     ):
         app.cli.add_command(command)
 
@@ -114,6 +116,7 @@ def setup_link_command(base_url: str) -> None:
     from .counselors import needs_setup
     from .firstrun import issue_setup_token
 
+    _public_url_note(base_url)
     if not needs_setup():
         click.echo(
             "Counselor accounts exist already; sign in at " + base_url.rstrip("/") + "/login"
@@ -129,6 +132,21 @@ def setup_link_command(base_url: str) -> None:
     click.echo(f"\n{rule}\n")
 
 
+def _public_url_note(base_url: str) -> None:
+    """Say plainly when links would only work on this computer (`make run` prints this)."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url).hostname or ""
+    if current_app.config.get("PUBLIC_URL") or host not in ("127.0.0.1", "localhost", "::1"):
+        return
+    click.echo("")
+    click.echo(
+        "Note: PUBLIC_URL is not set and the app serves on this computer only, so partner "
+        "links will only work on this computer. Set PUBLIC_URL (https://clinic.example.org) in "
+        "instance/config.py before you give links to clients."
+    )
+
+
 @click.command("check-worksheets")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check_worksheets_command(paths: tuple[Path, ...]) -> None:
@@ -141,3 +159,37 @@ def check_worksheets_command(paths: tuple[Path, ...]) -> None:
     if problems:
         sys.exit(1)
     click.echo("Every worksheet is fine.")
+
+
+@click.command("send-due")
+@with_appcontext
+def send_due_command() -> None:
+    """Send the messages that are due (invitations, reminders, notes), then exit.
+
+    Safe to run from cron every few minutes, on several machines at once: each message goes
+    out once."""
+    from .mail.sending import send_due
+
+    results = send_due()
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(results.items()))
+    click.echo(f"Messages: {summary or 'none due'}.")
+
+
+@click.command("mail-test")
+@click.argument("address")
+@with_appcontext
+def mail_test_command(address: str) -> None:
+    """Send one test email to ADDRESS now and print the mail server's answer."""
+    import smtplib
+
+    from .forms import EMAIL
+    from .mail.compose import compose
+    from .mail.senders import NotConfigured, Refused, sender_for
+
+    if not EMAIL.fullmatch(address.strip()):
+        raise click.ClickException("Please give an email address like name@example.org.")
+    try:
+        answer = sender_for("email").send(compose("test", address.strip()))
+    except (NotConfigured, Refused, OSError, smtplib.SMTPException) as exc:
+        raise click.ClickException(f"Not sent: {type(exc).__name__}: {exc}") from exc
+    click.echo(f"Sent to {address.strip()}. The mail server answered: {answer}")

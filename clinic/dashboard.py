@@ -10,11 +10,20 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .db import Model, get_db, utcnow
 from .forms import cleaned
-from .models import Assignment, CounselingSession, Couple, Link, Partner, Response, SafetyFlag
+from .models import (
+    Assignment,
+    CounselingSession,
+    Couple,
+    Link,
+    Partner,
+    Response,
+    Round,
+    SafetyFlag,
+)
 from .security import login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -79,26 +88,33 @@ def attention(today: date) -> dict[str, tuple[list[Model], int]]:
         .where(Assignment.due_on < today, _submitted_count() < 2)
         .order_by(Assignment.due_on)
     )
+    other = aliased(Link)
+    same = (other.round_id == Link.round_id) & (other.partner_id == Link.partner_id)
     unopened = _mine(
         select(Link)
-        .join(Assignment, Link.assignment_id == Assignment.id)
-        .join(Couple, Assignment.couple_id == Couple.id)
+        .join(Round, Link.round_id == Round.id)
+        .join(Couple, Round.couple_id == Couple.id)
         .where(
+            # One row per partner and round: their newest link, when none of theirs was opened.
+            Link.id == select(func.max(other.id)).where(same).scalar_subquery(),
+            ~exists().where(same, other.first_opened_at.is_not(None)),
             Link.revoked_at.is_(None),
-            Link.first_opened_at.is_(None),
             Link.expires_at > utcnow(),
-            Assignment.closed_at.is_(None),
-            Assignment.reviewed_at.is_(None),
-            ~exists().where(
-                Response.assignment_id == Link.assignment_id,
+            exists().where(
+                Assignment.round_id == Link.round_id,
+                Assignment.closed_at.is_(None),
+                Assignment.reviewed_at.is_(None),
+                Response.assignment_id == Assignment.id,
                 Response.partner_id == Link.partner_id,
-                Response.submitted_at.is_not(None),
+                Response.submitted_at.is_(None),
             ),
         )
         .options(
             joinedload(Link.partner),
-            joinedload(Link.assignment).joinedload(Assignment.couple),
-            joinedload(Link.assignment).joinedload(Assignment.worksheet_version),
+            joinedload(Link.round).joinedload(Round.couple),
+            joinedload(Link.round)
+            .selectinload(Round.assignments)
+            .joinedload(Assignment.worksheet_version),
         )
         .order_by(Link.created_at)
     )

@@ -39,3 +39,23 @@ QUICK_EXIT_URL = "https://www.wikipedia.org/"
 # Partner pages send no Referer (Referrer-Policy: no-referrer), which Flask-WTF's HTTPS referrer
 # check would reject; the CSRF token and the SameSite cookie still protect every form.
 WTF_CSRF_SSL_STRICT = False
+# Empty: links are built from the address of the counselor's request, and nothing is emailed.
+PUBLIC_URL = ""
+MAIL_SERVER = ""  # empty: email is off and messages wait in the outbox
+MAIL_PORT = 587
+MAIL_USE_TLS = True  # STARTTLS on MAIL_PORT
+MAIL_USE_SSL = False  # TLS from the first byte (port 465)
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_DEFAULT_SENDER = ""
+MAIL_TIMEOUT = 15  # seconds; a counselor's request waits at most this long for the server
+# Minutes before each retry of a failed send; after the last one the message is "failed".
+MAIL_RETRY_MINUTES = [5, 15, 60, 240, 720]
+# Reminders: days from the due date (negative: before it), at most MAX_REMINDERS of them, sent
+# from REMINDER_HOUR (UTC) on; they stop once the partner has sent.
+REMINDER_DAYS = [-2, 0, 3]
+MAX_REMINDERS = 3
+REMINDER_HOUR = 8
+# Telling the counselor both partners have sent: "each" (one email each), "daily" (a digest at
+# REMINDER_HOUR) or "off".
+COUNSELOR_NOTICE = "each"

@@ -12,22 +12,25 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
-from .assignments import assign
 from .catalog import worksheets
 from .counselors import add_counselor
 from .db import alembic_config, get_db, utcnow
+from .mail.queue import invite
 from .models import (
     Assignment,
     AuditEvent,
     CounselingSession,
     Counselor,
     Couple,
+    Message,
     Partner,
+    Round,
     SafetyFlag,
     SessionNote,
     session_assignment,
 )
 from .passwords import hash_password
+from .rounds import assign, start_round
 from .safety import raise_flag
 from .worksheets.answers import concerns
 from .worksheets.model import Worksheet
@@ -55,8 +58,12 @@ def clear_demo(counselor: Counselor) -> None:
     couple_ids = select(Couple.id).where(Couple.counselor_id == counselor.id)
     session_ids = select(CounselingSession.id).where(CounselingSession.couple_id.in_(couple_ids))
     db.execute(delete(SafetyFlag).where(SafetyFlag.couple_id.in_(couple_ids)))
+    db.execute(delete(Message).where(Message.counselor_id == counselor.id))
     for assignment in db.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
         db.delete(assignment)
+    db.flush()
+    for work in db.scalars(select(Round).where(Round.couple_id.in_(couple_ids))):
+        db.delete(work)  # with its links and each partner's place
     db.flush()
     db.execute(delete(session_assignment).where(session_assignment.c.session_id.in_(session_ids)))
     db.execute(delete(SessionNote).where(SessionNote.session_id.in_(session_ids)))
@@ -90,8 +97,8 @@ def build_demo(counselor: Counselor, rng: random.Random) -> None:
     for index, (label, first, second, lean) in enumerate(COUPLES):
         couple = Couple(counselor=counselor, label=label, created_at=utcnow() - timedelta(weeks=11))
         couple.partners = [
-            Partner(position=1, display_name=first),
-            Partner(position=2, display_name=second),
+            Partner(position=1, display_name=first, email=f"{first.lower()}@example.org"),
+            Partner(position=2, display_name=second, email=f"{second.lower()}@example.org"),
         ]
         get_db().add(couple)
         get_db().flush()
@@ -107,7 +114,7 @@ def build_demo(counselor: Counselor, rng: random.Random) -> None:
             ws = library[slug]
             when = utcnow() - timedelta(weeks=9 - 2 * week, hours=rng.randint(1, 40))
             assignment = assign(couple, slug, when.date() + timedelta(days=7), None)
-            assignment.created_at = when
+            assignment.created_at = assignment.round.created_at = when
             for link in assignment.links:
                 link.created_at = when
             worried = index == 1 and slug == "before-we-meet"
@@ -115,6 +122,8 @@ def build_demo(counselor: Counselor, rng: random.Random) -> None:
             for position, partner in enumerate(couple.partners):
                 partner_lean = lean + drift + (0.2 if position else -0.2)
                 answers = sample_answers(ws, rng, partner_lean, worried=worried and not position)
+                if "safe_contact" in answers:  # email is fine, but for the worried partner
+                    answers["safe_contact"] = "neither" if worried and not position else "yes"
                 _submit(assignment, partner, answers, when + timedelta(days=2 + position), ws)
             if week < len(given) - 1 and not worried:  # the latest one waits for review
                 assignment.reviewed_at = when + timedelta(days=5)
@@ -160,8 +169,9 @@ def _pending(couple: Couple, index: int, today: date, library: dict[str, Workshe
             answers = sample_answers(ws, random.Random(index + position), 0.3 + 0.5 * position)
             _submit(assignment, partner, answers, utcnow() - timedelta(hours=5 - position), ws)
     elif index == 2:  # overdue, one partner done
+        # Overdue: send-due reminds the partner who has not sent (3 days after the due date).
         assignment = assign(couple, ws.slug, today - timedelta(days=3), None)
-        assignment.created_at = utcnow() - timedelta(days=10)
+        assignment.created_at = assignment.round.created_at = utcnow() - timedelta(days=10)
         first = couple.partners[0]
         _submit(
             assignment,
@@ -172,6 +182,17 @@ def _pending(couple: Couple, index: int, today: date, library: dict[str, Workshe
         )
     elif index == 3:  # sent but never opened
         assign(couple, "mindful-moments", today + timedelta(days=6), "Notice one moment a day.")
+    elif index == 4:  # two worksheets in one round, invitations waiting for send-due
+        made, _ = start_round(
+            couple,
+            ["quality-time", "communicating-needs"],
+            today + timedelta(days=5),
+            None,
+            email_to=set(),
+        )
+        for partner in couple.partners:
+            made[0].round.member(partner).reminders = True
+            invite(made[0].round, partner)
 
 
 @click.command("demo")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from .catalog import stored_worksheet
 from .db import get_db
-from .models import Assignment, Couple
+from .models import Assignment, Couple, Round
 from .worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review
 
 
@@ -20,7 +20,7 @@ def couple_assignments(couple: Couple) -> list[Assignment]:
         select(Assignment)
         .where(Assignment.couple_id == couple.id)
         .options(
-            selectinload(Assignment.links),
+            selectinload(Assignment.round).selectinload(Round.links),
             selectinload(Assignment.responses),
             selectinload(Assignment.worksheet_version),
         )

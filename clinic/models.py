@@ -68,6 +68,54 @@ class Partner(Model):
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
 
+class Round(Model):
+    """The worksheets given to a couple together: each partner gets one link that opens all of
+    their open worksheets of the round."""
+
+    __tablename__ = "round"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    couple: Mapped[Couple] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="round", order_by="Assignment.id"
+    )
+    links: Mapped[list[Link]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="Link.id"
+    )
+    members: Mapped[list[RoundPartner]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="RoundPartner.id"
+    )
+
+    def member(self, partner: Partner) -> RoundPartner:
+        """This partner's place in the round, made on first use."""
+        found = next(
+            (m for m in self.members if m.partner is partner or m.partner_id == partner.id), None
+        )
+        if found is None:
+            found = RoundPartner(partner=partner)
+            self.members.append(found)
+        return found
+
+
+class RoundPartner(Model):
+    """One partner in a round. The code they chose lives here, not on a link, so a newer link
+    of the round (a reminder's, say) never opens their answers without it."""
+
+    __tablename__ = "round_partner"
+    __table_args__ = (UniqueConstraint("round_id", "partner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    # The partner's code, chosen at the first Start; any other browser needs it to continue.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    # The last time a link of the round was continued in a browser that had to give the code.
+    other_browser_at: Mapped[datetime | None]
+    reminders: Mapped[bool] = mapped_column(default=True)
+    round: Mapped[Round] = relationship(back_populates="members")
+    partner: Mapped[Partner] = relationship()
+
+
 class SetupToken(Model):
     """The one-time link that creates the first counselor; only its hash is kept."""
 
@@ -148,6 +196,7 @@ class Assignment(Model):
     __tablename__ = "assignment"
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     worksheet_version_id: Mapped[int] = mapped_column(ForeignKey("worksheet_version.id"))
     due_on: Mapped[date]
     note: Mapped[str | None] = mapped_column(Text)
@@ -156,14 +205,19 @@ class Assignment(Model):
     closed_at: Mapped[datetime | None]
     # The session it was assigned from, when the counselor assigned it there.
     session_id: Mapped[int | None] = mapped_column(ForeignKey("counseling_session.id"), index=True)
+    # Off: no reminders about this worksheet (the partner's own switch is on RoundPartner).
+    reminders: Mapped[bool] = mapped_column(default=True)
     couple: Mapped[Couple] = relationship()
+    round: Mapped[Round] = relationship(back_populates="assignments")
     worksheet_version: Mapped[WorksheetVersion] = relationship()
-    links: Mapped[list[Link]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan", order_by="Link.id"
-    )
     responses: Mapped[list[Response]] = relationship(
         back_populates="assignment", cascade="all, delete-orphan"
     )
+
+    @property
+    def links(self) -> list[Link]:
+        """The links of the round this assignment belongs to: each opens this worksheet too."""
+        return self.round.links
 
     def response_of(self, partner: Partner) -> Response | None:
         return next((r for r in self.responses if r.partner_id == partner.id), None)
@@ -204,11 +258,12 @@ class Assignment(Model):
 
 
 class Link(Model):
-    """A partner's private link to one assignment. Only a hash of its token is kept."""
+    """A partner's private link to their worksheets of one round. Only a hash of its token is
+    kept. A partner may hold several working links of a round (each reminder brings a new one)."""
 
     __tablename__ = "link"
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -216,16 +271,16 @@ class Link(Model):
     sent_at: Mapped[datetime | None]
     first_opened_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
-    # The partner's code, chosen at the first Start; any other browser needs it to continue.
-    pin_hash: Mapped[str | None] = mapped_column(String(255))
     last_used_at: Mapped[datetime | None]
-    # The last time the link was continued in a browser that had to give the code.
-    other_browser_at: Mapped[datetime | None]
-    assignment: Mapped[Assignment] = relationship(back_populates="links")
+    round: Mapped[Round] = relationship(back_populates="links")
     partner: Mapped[Partner] = relationship()
 
     def usable(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+    @property
+    def member(self) -> RoundPartner:
+        return self.round.member(self.partner)
 
 
 class Response(Model):
@@ -319,3 +374,37 @@ class SafetyFlag(Model):
     @property
     def open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class Message(Model):
+    """One message in the outbox: an invitation or reminder to a partner, or a note to the
+    counselor. Never a token (a link is made when the message goes out) and never client
+    content. channel is "email" today; another channel (text) would be another sender."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_status_next_try_at", "status", "next_try_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # invitation, reminder, both_sent, digest, test
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    # Made for this message when it went out; only its hash is stored, on the link.
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("link.id"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # sending, sent, failed...
+    # Why it was skipped, or the server's answer when it was sent.
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_try_at: Mapped[datetime | None]
+    # A sender holds a claimed message until then; after a crash another sender may retry it.
+    claimed_until: Mapped[datetime | None]
+    # One reminder per step, one note per assignment: a second sender's copy is refused here.
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    partner: Mapped[Partner | None] = relationship()
+    round: Mapped[Round | None] = relationship()
+    assignment: Mapped[Assignment | None] = relationship()

@@ -8,14 +8,21 @@ from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .access import get_couple_or_404, get_session_or_404
-from .assignments import AssignmentForm, assign_many, caution_list, confirmed
 from .audit import record
 from .dates import day
 from .db import get_db, utcnow
 from .forms import CheckboxListField, Form
 from .history import couple_assignments
-from .links import take_fresh_tokens
+from .links import only_this_computer, take_fresh_tokens
 from .models import CounselingSession, Couple, SessionNote
+from .rounds import (
+    AssignmentForm,
+    assign_many,
+    caution_list,
+    confirmed,
+    email_offer,
+    flash_assigned,
+)
 from .security import login_required
 
 bp = Blueprint("sessions", __name__)
@@ -103,7 +110,9 @@ def _show(
         couple=meeting.couple,
         # Forms not being posted start fresh, not from the other form's fields.
         note_form=note_form or NoteForm(formdata=None),
-        assign_form=assign_form or AssignmentForm(formdata=None),
+        assign_form=(assign_form or AssignmentForm(formdata=None)).offer_email(meeting.couple),
+        offer=email_offer(meeting.couple),
+        only_here=only_this_computer(),
         assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
         fresh=take_fresh_tokens(),
         today=utcnow().date(),
@@ -180,13 +189,13 @@ def delete_note(session_id: int, note_id: int) -> ResponseReturnValue:
 def assign_next(session_id: int) -> ResponseReturnValue:
     """Assign the next worksheets straight from the session, in one step."""
     meeting = get_session_or_404(session_id)
-    form = AssignmentForm()
+    form = AssignmentForm().offer_email(meeting.couple)
     if meeting.couple.archived_at is not None:
         form.form_errors.append("This couple is archived. Restore them to assign worksheets.")
         return _show(meeting, assign_form=form, status=400)
     if not form.validate_on_submit() or not confirmed(meeting.couple, form):
         return _show(meeting, assign_form=form, status=400)
-    assign_many(meeting.couple, form, session_id=meeting.id)
+    made, messages = assign_many(meeting.couple, form, session_id=meeting.id)
     get_db().commit()
-    flash("Assigned. Copy each partner's link below and send it to them.")
+    flash_assigned(made, messages)
     return redirect(url_for("sessions.show", session_id=meeting.id) + "#next")

@@ -242,8 +242,8 @@ def counselor(make_counselor: Callable[..., int], auth: Auth) -> int:
 @pytest.fixture
 def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
     """Assign a worksheet as a counselor would; returns its id and each partner's token."""
-    from clinic.assignments import assign
     from clinic.links import take_fresh_tokens
+    from clinic.rounds import assign
 
     def make(
         couple_id: int, slug: str = "two-parts", due_in_days: int = 7, note: str | None = None
@@ -284,3 +284,73 @@ def submit_answers(app: Flask) -> Callable[..., None]:
             get_db().commit()
 
     return submit
+
+
+class Mailbox:
+    """What a real SMTP server on loopback received; started and stopped by the test."""
+
+    def __init__(self, port: int, **controller_options: Any) -> None:
+        self.port = port
+        self.received: list[Any] = []
+        self.refuse: set[str] = set()  # recipients answered with 550
+        self._options = controller_options
+        self._controller: Any = None
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201, N802
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        from email import message_from_bytes, policy
+
+        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 2.0.0 Queued as test"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, ready_timeout=10, **self._options
+        )
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.received if m["To"] == address]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A running SMTP server on a free loopback port; stopped when the test ends."""
+    box = Mailbox(free_port())
+    box.start()
+    yield box
+    box.stop()
+
+
+def mail_config(port: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "WORKSHEET_DIRS": [str(FIXTURES)],
+        "PUBLIC_URL": "https://clinic.example.org",
+        "PRACTICE_NAME": "Riverside Counseling",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_DEFAULT_SENDER": "care@clinic.example.org",
+        "MAIL_TIMEOUT": 5,
+        **extra,
+    }

@@ -56,8 +56,20 @@ def test_assign_several_worksheets_at_once(app, client, counselor, make_couple):
         data={"worksheets": ["two-parts", "quality-time"], "due_on": due()},
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert len(set(re.findall(r"/l/([A-Za-z0-9_-]{43})", page))) == 4
+    tokens = list(dict.fromkeys(re.findall(r"/l/([A-Za-z0-9_-]{43})", page)))
+    assert len(tokens) == 2  # one link per partner for the round
     assert "Quality time plan" in page
+    # Sam's one link opens a list of both worksheets, with what is left in each.
+    phone = app.test_client()
+    welcome = phone.get(f"/l/{tokens[0]}").get_data(as_text=True)
+    assert "Your worksheets" in welcome and "Quality time plan" in welcome
+    listing = phone.get(start_link(phone, tokens[0])).get_data(as_text=True)
+    assert listing.count("Not started") == 2
+    first = re.findall(r'href="(/r/[^"]+)"', listing)[0]
+    phone.post(first, data={"section": "0", "close": "2", "autosave": "1"})
+    listing = phone.get("/p/1").get_data(as_text=True)
+    assert "Started: you are on part 1" in listing and "Not started" in listing
+    assert app.test_client().get("/p/1").status_code == 404  # not this browser's
     with app.app_context():
         versions = get_db().scalars(select(WorksheetVersion.slug)).all()
     assert sorted(versions) == ["quality-time", "two-parts"]

@@ -103,6 +103,7 @@ NOT_HERE = {
     "counselors.activate",  # below
     "counselors.deactivate",  # below
     "couples.acknowledge_flag",  # test_safety: acknowledge_safety_flag
+    "outbox.retry",  # test_mail: retry_message (a message, not a counselor's record)
     "respond.start",  # test_respond: open_link
     "respond.save",  # a partner's drafts, saved as they type; sending is submit_response
 }

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from clinic.assignments import assign
 from clinic.db import get_db, get_engine, utcnow
 from clinic.models import Couple, Partner
+from clinic.rounds import assign
 
 from .conftest import PASSWORD
 

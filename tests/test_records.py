@@ -20,6 +20,7 @@ from clinic.models import (
     Link,
     Partner,
     Response,
+    Round,
     SessionNote,
     WorksheetVersion,
 )
@@ -100,7 +101,8 @@ def test_the_export_holds_every_record_and_both_pdfs_of_each_session(app, client
             "couple": [db.get(Couple, couple)],
             "partner": rows(Partner, Partner.couple_id == couple),
             "assignment": assignments,
-            "link": rows(Link, Link.assignment_id.in_(ids)),
+            "round": rows(Round, Round.couple_id == couple),
+            "link": rows(Link, Link.round_id.in_([a.round_id for a in assignments])),
             "response": rows(Response, Response.assignment_id.in_(ids)),
             "counseling_session": meetings,
             "session_note": rows(SessionNote),

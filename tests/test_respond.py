@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from clinic.assignments import assign
 from clinic.db import get_db, utcnow
 from clinic.links import take_fresh_tokens
 from clinic.models import Assignment, AuditEvent, Couple, Link, Response, ThrottleHit
+from clinic.rounds import assign
 
 from .conftest import CODE, FIXTURES, start_link
 

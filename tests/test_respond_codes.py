@@ -1,5 +1,6 @@
 """A partner's link alone opens nothing already answered: the code chosen at the first Start
-is needed in any other browser; wrong codes stop the link; the counselor sees what happened."""
+is needed in any other browser, whichever link of the round it holds; wrong codes stop the
+partner's links; the counselor sees what happened and can clear a forgotten code."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from clinic.db import get_db
-from clinic.models import AuditEvent, Link
+from clinic.models import AuditEvent, Link, RoundPartner
 
 from .conftest import CODE, FIXTURES, start_link
 
@@ -32,8 +33,8 @@ def test_the_first_start_chooses_a_code(app, counselor, make_couple, make_assign
         assert "Please choose a code of 4 to 8 digits." in refused.get_data(as_text=True)
     assert browser.post(f"/l/{token}", data={"code": CODE}).status_code == 302
     with app.app_context():
-        link = get_db().scalars(select(Link).order_by(Link.id)).first()
-        assert link.pin_hash and CODE not in link.pin_hash
+        member = get_db().scalars(select(RoundPartner).order_by(RoundPartner.id)).first()
+        assert member.pin_hash and CODE not in member.pin_hash
 
 
 def test_a_second_browser_with_only_the_link_reads_nothing(
@@ -59,8 +60,8 @@ def test_a_second_browser_with_only_the_link_reads_nothing(
     # Sam, on a new phone, with the code: back in, and the counselor can see it happened.
     assert start_link(app.test_client(), token) == url
     with app.app_context():
-        link = get_db().scalars(select(Link).order_by(Link.id)).first()
-        assert link.other_browser_at is not None
+        member = get_db().scalars(select(RoundPartner).order_by(RoundPartner.id)).first()
+        assert member.other_browser_at is not None
 
 
 def test_five_wrong_codes_stop_the_link_and_a_new_link_works(
@@ -78,12 +79,45 @@ def test_five_wrong_codes_stop_the_link_and_a_new_link_works(
     with app.app_context():
         actions = get_db().scalars(select(AuditEvent.action)).all()
         assert "lock_link_after_wrong_codes" in actions
-    # Sam lost access: the counselor issues a new link, and Sam chooses a code again.
-    page = client.post("/assignments/1/links/1/reissue", follow_redirects=True)
+    # Sam forgot the code: the counselor issues a new link and clears it; Sam chooses again.
+    page = client.post(
+        "/assignments/1/links/1/reissue", data={"clear_code": "1"}, follow_redirects=True
+    )
+    assert "code is cleared" in page.get_data(as_text=True)
     new_token = re.findall(r"/l/([A-Za-z0-9_-]{43})", page.get_data(as_text=True))[0]
     phone = app.test_client()
     assert "Choose a code" in phone.get(f"/l/{new_token}").get_data(as_text=True)
     assert phone.post(f"/l/{new_token}", data={"code": "97531"}).status_code == 302
+    with app.app_context():
+        actions = get_db().scalars(select(AuditEvent.action)).all()
+        assert "clear_partner_code" in actions
+
+
+def test_a_newer_link_of_the_round_still_needs_the_code(
+    app, client, counselor, make_couple, make_assignment
+):
+    """A re-issued link (or a reminder's) is no way around the code Sam chose."""
+    token = _sams_link(counselor, make_couple, make_assignment)
+    phone = app.test_client()
+    url = start_link(phone, token)
+    phone.post(url, data={**PART_ONE, "move": "next"})
+    page = client.post("/assignments/1/links/1/reissue", follow_redirects=True)
+    new_token = re.findall(r"/l/([A-Za-z0-9_-]{43})", page.get_data(as_text=True))[0]
+    assert app.test_client().get(f"/l/{token}").status_code == 404  # the old one stopped
+    other = app.test_client()
+    welcome = other.get(f"/l/{new_token}").get_data(as_text=True)
+    assert "Your code" in welcome and "Choose a code" not in welcome
+    assert other.post(f"/l/{new_token}", data={"code": "97531"}).status_code == 400
+    assert other.get(url).status_code == 404
+    # Wrong codes count for the round, whichever link they came through.
+    for guess in ("0000", "1111", "2222"):
+        other.post(f"/l/{new_token}", data={"code": guess})
+    assert other.post(f"/l/{new_token}", data={"code": "3333"}).status_code == 404
+    assert app.test_client().post(f"/l/{new_token}", data={"code": CODE}).status_code == 404
+    # Re-issuing without clearing keeps Sam's code, and the count starts again.
+    page = client.post("/assignments/1/links/1/reissue", follow_redirects=True)
+    newest = re.findall(r"/l/([A-Za-z0-9_-]{43})", page.get_data(as_text=True))[0]
+    assert start_link(app.test_client(), newest) == url
 
 
 def test_a_right_code_clears_earlier_wrong_ones(app, counselor, make_couple, make_assignment):

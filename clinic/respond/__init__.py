@@ -26,7 +26,7 @@ from .. import throttle
 from ..catalog import stored_worksheet
 from ..db import get_db, utcnow
 from ..links import find_link
-from ..models import Link, Response
+from ..models import Link, Response, RoundPartner
 from ..security import client_address
 from . import operations
 from .operations import form_values, section_index, worksheet_of
@@ -81,17 +81,39 @@ def welcome(token: str) -> ResponseReturnValue:
 def _welcome(
     link: Link, token: str, error: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    assignment = link.assignment
+    """Who sees the answers, and the worksheets by title only: nothing answered shows here."""
     return render_template(
         "respond/welcome.html",
         link=link,
-        assignment=assignment,
-        worksheet=stored_worksheet(assignment.worksheet_version),
-        counselor=assignment.couple.counselor,
+        member=link.member,
+        worksheets=[
+            stored_worksheet(a.worksheet_version) for a in operations.open_assignments(link)
+        ],
+        counselor=link.round.couple.counselor,
         token=token,
-        this_browser=link.id in session.get(SESSION_KEY, []),
+        this_browser=_this_browser(link),
         error=error,
     ), status
+
+
+def _this_browser(link: Link) -> bool:
+    """Has this browser started with a working link of this partner's round in this visit?"""
+    return _started_link(link.round_id, link.partner_id) is not None
+
+
+def _started_link(round_id: int, partner_id: int) -> Link | None:
+    """A working link of this round and partner that this browser started with."""
+    now = utcnow()
+    for link_id in session.get(SESSION_KEY, []):
+        link = get_db().get(Link, link_id)
+        if (
+            link is not None
+            and link.usable(now)
+            and link.round_id == round_id
+            and link.partner_id == partner_id
+        ):
+            return link
+    return None
 
 
 @bp.post("/l/<token>")
@@ -100,18 +122,41 @@ def start(token: str) -> ResponseReturnValue:
     link = _find_link_or_throttle(token)
     if link is None:
         return _invalid()
-    this_browser = link.id in session.get(SESSION_KEY, [])
-    error = operations.unlock(link, request.form.get("code", ""), this_browser=this_browser)
+    error = operations.unlock(link, request.form.get("code", ""), this_browser=_this_browser(link))
     if error:
-        get_db().commit()  # a wrong code counts, and the last one revokes the link
+        get_db().commit()  # a wrong code counts, and the last one revokes the links
         if link.revoked_at is not None:
             return render_template("respond/invalid.html", locked=True), 404
         return _welcome(link, token, error, 400)
-    response = operations.start(link)
+    responses = operations.start(link)
     get_db().commit()
     allowed = [i for i in session.get(SESSION_KEY, []) if i != link.id][-9:]
     session[SESSION_KEY] = [*allowed, link.id]
-    return redirect(url_for("respond.section", response_id=response.id))
+    if len(responses) == 1:
+        return redirect(url_for("respond.section", response_id=responses[0].id))
+    return redirect(url_for("respond.worksheets", member_id=link.member.id))
+
+
+@bp.get("/p/<id:member_id>")
+def worksheets(member_id: int) -> ResponseReturnValue:
+    """A partner's worksheets of one round, with what is left to do in each."""
+    member = get_db().get(RoundPartner, member_id)
+    if member is None:
+        abort(404)
+    link = _session_link(member.round_id, member.partner_id)
+    return render_template(
+        "respond/worksheets.html",
+        member=member,
+        rows=operations.progress(link),
+        counselor=member.round.couple.counselor,
+    )
+
+
+def _session_link(round_id: int, partner_id: int) -> Link:
+    link = _started_link(round_id, partner_id)
+    if link is None:
+        abort(404)
+    return link
 
 
 def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[Response, Link]:
@@ -121,17 +166,7 @@ def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[
     response = db.scalar(query.with_for_update() if for_update else query)
     if response is None:
         abort(404)
-    now = utcnow()
-    for link_id in session.get(SESSION_KEY, []):
-        link = db.get(Link, link_id)
-        if (
-            link is not None
-            and link.usable(now)
-            and link.assignment_id == response.assignment_id
-            and link.partner_id == response.partner_id
-        ):
-            return response, link
-    abort(404)
+    return response, _session_link(response.assignment.round_id, response.partner_id)
 
 
 def _render(
@@ -168,6 +203,8 @@ def section(response_id: int) -> ResponseReturnValue:
             response=response,
             assignment=response.assignment,
             worksheet=worksheet,
+            others=[row for row in operations.progress(_link) if row.response.id != response.id],
+            member=_link.member,
         )
     index = section_index(worksheet, request.args.get("section"), response.section)
     return _render(response, index, form_values(worksheet, response.answers), {})
