@@ -95,7 +95,11 @@ def make_run(tmp_path: Path) -> Iterator[tuple[str, Output, Path]]:
         yield f"http://127.0.0.1:{port}", output, instance
     finally:
         os.killpg(process.pid, signal.SIGINT)  # gunicorn's quick shutdown
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: end it, this test is not about that
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
         output.thread.join(30)
         process.stdout.close()  # type: ignore[union-attr]
 
