@@ -21,8 +21,8 @@ from sqlalchemy import delete, func, select
 from .db import get_db, utcnow
 from .models import ThrottleHit
 
-# Rows older than this (or than the window, if longer) count for nothing: each failure purges
-# them, so the table stays as small as the attempts of the last day.
+# Rows older than this (or than their kind's window, if longer) count for nothing: each failure
+# purges its kind's, so the table stays as small as the attempts that can still count.
 FORGET_AFTER = timedelta(days=1)
 # A soft key past its count makes each try wait 1 s, then 2 s, 4 s, ... up to this.
 MAX_DELAY_SECONDS = 60
@@ -41,7 +41,14 @@ class Attempt:
         db = get_db()
         now = utcnow()
         too_old = now - max(self.window, FORGET_AFTER)
-        db.execute(delete(ThrottleHit).where(ThrottleHit.at <= too_old))
+        # Only keys of the same kind ("login:", "code:", ...) share this window: a failed
+        # sign-in must not forget a partner's wrong codes, which count over months.
+        for kind in {key.split(":", 1)[0] for key in self.keys}:
+            db.execute(
+                delete(ThrottleHit).where(
+                    ThrottleHit.key.startswith(f"{kind}:"), ThrottleHit.at <= too_old
+                )
+            )
         for key in self.keys:
             db.add(ThrottleHit(key=key, at=now))
 

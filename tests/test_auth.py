@@ -206,9 +206,23 @@ def test_old_throttle_rows_are_purged(app, client, make_counselor, auth, clock):
     auth.login("someone@example.org", "not the password")
     with app.app_context():
         keys = sorted(get_db().scalars(select(ThrottleHit.key)))
-    # Only the last failure's rows are left: a day-old guess counts for nothing any more.
-    assert keys[:2] == ["login:account:someone@example.org", "login:address:127.0.0.1"]
-    assert keys[2].startswith("login:pair:") and len(keys) == 3
+    # A failed sign-in purges the day-old sign-in rows; each kind purges its own.
+    assert [k for k in keys if k.startswith("login:")][:2] == [
+        "login:account:someone@example.org",
+        "login:address:127.0.0.1",
+    ]
+    assert len([k for k in keys if k.startswith("login:")]) == 3
+    assert len([k for k in keys if k.startswith("link:")]) == 3
+    client.post(f"/l/{'y' * 43}")
+    with app.app_context():
+        keys = sorted(get_db().scalars(select(ThrottleHit.key)))
+    # Only the last failures' rows are left: a day-old guess counts for nothing any more.
+    assert keys[:3] == [
+        "link:address:127.0.0.1",
+        "login:account:someone@example.org",
+        "login:address:127.0.0.1",
+    ]
+    assert keys[3].startswith("login:pair:") and len(keys) == 4
 
 
 def test_throttle_per_address_spans_accounts(make_app, make_counselor):

@@ -161,3 +161,18 @@ def test_crisis_resources_on_the_safety_part_and_the_done_page(
     done = phone.post(url, data={**PRIVATE, "move": "submit"}, follow_redirects=True)
     assert "Thank you" in done.get_data(as_text=True)
     assert "Riverside crisis line: 555 0199" in done.get_data(as_text=True)
+
+
+def test_wrong_codes_are_not_forgotten_when_sign_ins_fail(
+    app, client, counselor, make_couple, make_assignment, clock
+):
+    """Failed sign-ins purge old throttle rows, but only their own kind: a partner's wrong codes
+    count for the life of the link."""
+    token = _sams_link(counselor, make_couple, make_assignment)
+    start_link(app.test_client(), token)
+    guesser = app.test_client()
+    for guess in ("0000", "1111", "2222", "3333"):
+        guesser.post(f"/l/{token}", data={"code": guess})
+    clock.advance(days=2)
+    app.test_client().post("/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    assert guesser.post(f"/l/{token}", data={"code": "4444"}).status_code == 404
