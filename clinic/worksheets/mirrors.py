@@ -71,7 +71,8 @@ def mirror_fields(
     out: list[dict[str, Any]] = []
     for n, m in enumerate(raw, 1):
         label = m.get("label")
-        where = f"mirror {show(label)}" if isinstance(label, str) and label.strip() else f"mirror {n}"
+        named = isinstance(label, str) and label.strip()
+        where = f"mirror {show(label)}" if named else f"mirror {n}"
         start = len(c.problems)
         c.unknown(where, m, MIRROR_KEYS)
         c.get(where, m, "label", str, "", required=True)
