@@ -142,12 +142,12 @@ def test_mirror_pairs_side_by_side_with_gaps(client, pairs):
     assert "Raised voices Private" in mirrors
     shared = section(html, "gaps-title")
     assert (
-        "Self-report against the partner's view Listening to each other "
+        "Self-report against the partner's view Listening to each other (Sam) "
         "Sam of themselves: 5 (Almost always), Alex of Sam: 2. Gap of 3." in shared
     )
     assert "Raised voices" not in shared  # a private pair is for the counselor only
     private = section(html, "private-gaps-title")
-    assert "Raised voices Sam of themselves: 4, Alex of Sam: 1 (Never). Gap of 3." in private
+    assert "Raised voices (Sam) Sam of themselves: 4, Alex of Sam: 1 (Never). Gap of 3." in private
 
 
 @pytest.fixture
