@@ -174,7 +174,7 @@ def test_counselor_copy_holds_both_partners_answers_and_the_notes(counselor_pdf:
 
 def test_gaps_guesses_and_scores_are_shown_as_words(counselor_pdf: bytes) -> None:
     text = flat(pdf_text(counselor_pdf))
-    assert "Gap3" in text  # touch satisfaction: 1 against 4
+    assert "Gapof3" in text  # touch satisfaction: 1 against 4
     assert flat("Sam guessed 4 for Alex; Alex answered 2") in text
     assert flat("Off by 2") in text
     assert flat("How much touch matters") in text  # a score line

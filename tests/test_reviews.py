@@ -37,8 +37,8 @@ def test_both_answers_side_by_side_with_gaps(client, assignment, submit_answers)
     html = page(client, assignment)
     # close differs by 3 (flag_gap 2): flagged and listed at the top; touch has no flag_gap.
     assert 'href="#row-close"' in html
-    assert "(Sam 5, Alex 2: a gap of 3)" in html
-    assert html.count("Gap of ") == 1
+    assert "Sam: 5 (Very close), Alex: 2. Gap of 3." in html
+    assert html.count("Gap of ") == 2  # in the list at the top and on the row
     row = re.search(r'<tr id="row-close" class="flagged">(.*?)</tr>', html, re.S)[1]
     assert "5 (Very close)" in row and ">2<" in row
     hugs = re.search(r'<tr id="row-touch-hugs"[^>]*>(.*?)</tr>', html, re.S)[1]
@@ -51,7 +51,7 @@ def test_both_answers_side_by_side_with_gaps(client, assignment, submit_answers)
 
 def test_gap_just_below_the_threshold_is_not_flagged(client, assignment, submit_answers):
     submit_answers(assignment, 1, {**SAM, "close": 3})
-    submit_answers(assignment, 2, {**ALEX, "close": 2})
+    submit_answers(assignment, 2, {**ALEX, "close": 2, "often": "daily"})
     html = page(client, assignment)
     assert "Gap of" not in html
     assert "No large gaps" in html

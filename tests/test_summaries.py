@@ -75,7 +75,7 @@ def test_counselor_copy_holds_everything(client, meeting):
         "Walk twice this week.",
         "Do you feel safe?",
         "Not sure",
-        "Gap 3",
+        "Gap of 3",
         "Two parts",
         "When to seek more help",
         "Session notes shared with the couple",

@@ -262,7 +262,7 @@ QUESTION_PROBLEMS = [
     (
         "x",
         q("x", "choice", '  options = { a = "A", b = "B" }\n  flag_gap = 1\n'),
-        "flag_gap is not used by a choice question",
+        "flag_gap needs ordered = true (options written in order, end to end)",
     ),
     ("x", q("x", "text", "  max_length = 1001\n"), "max_length (1001) must be from 1 to 1000"),
     ("x", q("x", "long_text", "  max_length = 0\n"), "max_length (0) must be from 1 to 4000"),

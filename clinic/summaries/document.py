@@ -105,7 +105,8 @@ def discussed(meeting: CounselingSession) -> list[Assignment]:
 
 
 def _without(review: WorksheetReview, questions: set[str]) -> WorksheetReview:
-    """A review with these questions left out, and any score or trend built on them."""
+    """A review with these questions left out, and any score, trend or mirror pair built on
+    them."""
     if not questions:
         return review
     dropped = {s.label for s in review.worksheet.scores if questions & set(s.questions)}
@@ -113,6 +114,7 @@ def _without(review: WorksheetReview, questions: set[str]) -> WorksheetReview:
         review,
         rows=tuple(r for r in review.rows if r.question.id not in questions),
         guesses=tuple(g for g in review.guesses if not {g.question.id, g.target.id} & questions),
+        mirrors=tuple(m for m in review.mirrors if not {m.mine.id, m.view.id} & questions),
         scores=tuple(s for s in review.scores if s.label not in dropped),
         trends=tuple(t for t in review.trends if t.label not in dropped),
     )

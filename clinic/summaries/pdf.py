@@ -72,7 +72,10 @@ def summary_size(doc: SummaryDocument) -> tuple[int, int]:
             texts += [g.target.prompt, g.item.label if g.item else ""]
             texts += [display(g.question, g.guess), display(g.target, g.actual)]
         texts += [s.label for s in review.scores]
-        rows += len(review.rows) + len(review.guesses) + len(review.scores)
+        for m in review.mirrors:
+            texts += [m.mirror.label, m.mine.prompt, m.view.prompt]
+            texts += [display(m.mine, m.self_value), display(m.view, m.view_value)]
+        rows += len(review.rows) + len(review.guesses) + len(review.scores) + len(review.mirrors)
         for trend in review.trends:
             texts.append(trend.label)
             rows += ROWS_PER_CHART + len(trend.points)

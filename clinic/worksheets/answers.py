@@ -178,3 +178,11 @@ def display(question: Question, value: Any, item: Item | None = None) -> str:
     if q.kind == "choice" and isinstance(value, str):
         return q.option_label(value) or value
     return value if isinstance(value, str) else str(value)
+
+
+def gap_text(q: Question, gap: int) -> str:
+    """How far apart two answers are, in words: "Gap of 3" on a scale or matrix, "2 steps apart"
+    between the options of an ordered choice."""
+    if q.numeric:
+        return f"Gap of {gap}"
+    return f"{gap} {'step' if gap == 1 else 'steps'} apart"

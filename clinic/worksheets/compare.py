@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .answers import stored_value
+from .answers import gap_text, stored_value
+from .mirrors import MirrorRow, compare_mirrors
 from .model import Item, Question, Worksheet
 
 
@@ -40,23 +41,29 @@ class Row:
     b: Any
     gap: int | None
     flagged: bool
+    # Two different options of a choice that cannot be measured apart (not ordered, or an answer
+    # off its scale): listed as "different answers".
+    different: bool = False
+
+    @property
+    def gap_text(self) -> str:
+        return gap_text(self.question, self.gap or 0)
 
 
 def compare(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[Row]:
-    """One row per question (per item for a matrix) with both answers and the gap between."""
+    """One row per question (per item for a matrix) with both answers and the gap between:
+    points on a scale or matrix, steps between the options of an ordered choice."""
     rows: list[Row] = []
     for q in ws.questions:
         for item in q.items or (None,):
             va, vb = stored_value(q, a, item), stored_value(q, b, item)
-            gap = abs(va - vb) if q.numeric and va is not None and vb is not None else None
+            gap = q.distance(va, vb)
             # A gap between two guesses says nothing; guesses are judged against real answers.
-            flagged = (
-                gap is not None
-                and q.flag_gap is not None
-                and q.guesses is None
-                and gap >= q.flag_gap
-            )
-            rows.append(Row(q, item, va, vb, gap, flagged))
+            own = q.guesses is None
+            flagged = own and gap is not None and q.flag_gap is not None and gap >= q.flag_gap
+            both = va is not None and vb is not None
+            different = own and q.kind == "choice" and both and gap is None and va != vb
+            rows.append(Row(q, item, va, vb, gap, flagged, different))
     return rows
 
 
@@ -70,6 +77,16 @@ class Guess:
     actual: Any
     match: bool | None
     off_by: int | None
+
+    @property
+    def verdict(self) -> str | None:
+        """The badge the review and the PDF give this guess: "Spot on", "Off by 2" (a scale,
+        matrix or ordered choice), "Different" (other choices), or None (words, or a blank)."""
+        if self.match:
+            return "Spot on"
+        if self.off_by:
+            return f"Off by {self.off_by}"
+        return "Different" if self.match is False else None
 
 
 def guesses(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[Guess]:
@@ -89,7 +106,7 @@ def guesses(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | N
                     match = set(guess) == set(actual)
                 else:
                     match = guess == actual
-                off_by = abs(guess - actual) if both and q.numeric else None
+                off_by = target.distance(guess, actual)
                 out.append(Guess(q, target, item, guesser, guess, actual, match, off_by))
     return out
 
@@ -126,10 +143,42 @@ class WorksheetReview:
     guesses: tuple[Guess, ...]
     scores: tuple[ScoreLine, ...]
     trends: tuple[Trend, ...] = field(default=())
+    mirrors: tuple[MirrorRow, ...] = field(default=())
 
     @property
     def flagged(self) -> tuple[Row, ...]:
         return tuple(row for row in self.rows if row.flagged)
+
+    @property
+    def different(self) -> tuple[Row, ...]:
+        """Choice questions answered with different options that cannot be measured apart."""
+        return tuple(row for row in self.rows if row.different)
+
+    @property
+    def guess_tallies(self) -> tuple[GuessTally, ...]:
+        """For each partner who guessed: how many guesses were spot on and how many off."""
+        out = []
+        for guesser in ("a", "b"):
+            mine = [g for g in self.guesses if g.guesser == guesser]
+            judged = [g for g in mine if g.match is not None]
+            words = [g for g in mine if g.match is None and g.guess is not None and g.actual]
+            if judged or words:
+                spot_on = sum(1 for g in judged if g.match)
+                tally = GuessTally(guesser, spot_on, len(judged) - spot_on, len(words))
+                out.append(tally)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class GuessTally:
+    guesser: str
+    spot_on: int
+    off: int
+    in_words: int  # guesses in the guesser's own words, to read beside the answer
+
+    @property
+    def judged(self) -> int:
+        return self.spot_on + self.off
 
 
 def build_review(
@@ -145,9 +194,11 @@ def build_review(
     """Compare two partners' answers; the couple's copy leaves private questions out."""
     rows = compare(worksheet, a, b)
     guess_rows = guesses(worksheet, a, b)
+    mirror_rows = compare_mirrors(worksheet, a, b)
     if not include_private:
         rows = [row for row in rows if not row.question.private]
         guess_rows = [g for g in guess_rows if not g.question.private and not g.target.private]
+        mirror_rows = [m for m in mirror_rows if not m.private]
     scores_a, scores_b = scores(worksheet, a), scores(worksheet, b)
     lines = tuple(
         ScoreLine(s.label, scores_a.get(s.id), scores_b.get(s.id)) for s in worksheet.scores
@@ -160,4 +211,5 @@ def build_review(
         guesses=tuple(guess_rows),
         scores=lines,
         trends=trends,
+        mirrors=tuple(mirror_rows),
     )

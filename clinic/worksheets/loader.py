@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as rules
-from .model import Item, Option, Question, Score, Section, Worksheet, WorksheetError
+from .mirrors import mirror_fields
+from .model import Item, Mirror, Option, Question, Score, Section, Worksheet, WorksheetError
 
 
 def parse_worksheet(text: str, slug: str, filename: str) -> Worksheet:
@@ -41,6 +42,7 @@ def parse_worksheet(text: str, slug: str, filename: str) -> Worksheet:
         sections.append(Section(title, c.get(where, s, "intro", str, ""), tuple(questions)))
     rules.check_guesses(c, by_id, seen)
     scores = [Score(**s) for s in rules.score_fields(c, data.get("scores", []), by_id, seen)]
+    mirrors = [Mirror(**m) for m in mirror_fields(c, data.get("mirrors", []), by_id, seen)]
     if c.problems:
         raise WorksheetError(c.problems)
     return Worksheet(
@@ -48,6 +50,7 @@ def parse_worksheet(text: str, slug: str, filename: str) -> Worksheet:
         **header,
         sections=tuple(sections),
         scores=tuple(scores),
+        mirrors=tuple(mirrors),
         version=hashlib.sha256(text.encode("utf-8")).hexdigest()[:12],
         source=text,
     )

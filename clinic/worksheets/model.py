@@ -45,6 +45,11 @@ class Question:
     options: tuple[Option, ...] = ()
     items: tuple[Item, ...] = ()
     flag_gap: int | None = None
+    # A choice whose options run from one end to the other (ordered = true) is compared like a
+    # scale, by how many steps apart two answers are; off_scale options ("I am not sure") are not
+    # on that scale.
+    ordered: bool = False
+    off_scale: tuple[str, ...] = ()
     guesses: str | None = None
     concern: tuple[int | str, ...] = ()
     max_length: int | None = None
@@ -62,6 +67,26 @@ class Question:
         if self.min is None or self.max is None:
             return ()
         return tuple(range(self.min, self.max + 1))
+
+    @property
+    def ranked(self) -> tuple[str, ...]:
+        """An ordered choice's options on its scale, first to last; empty for other kinds."""
+        if not self.ordered:
+            return ()
+        return tuple(o.value for o in self.options if o.value not in self.off_scale)
+
+    def distance(self, a: object, b: object) -> int | None:
+        """How far apart two stored answers are: points on a scale or matrix, steps between the
+        options of an ordered choice; None when they cannot be measured (unanswered, another
+        kind, an off_scale option)."""
+        if self.numeric:
+            if isinstance(a, bool) or isinstance(b, bool):
+                return None
+            return abs(a - b) if isinstance(a, int) and isinstance(b, int) else None
+        ranked = self.ranked
+        if isinstance(a, str) and isinstance(b, str) and a in ranked and b in ranked:
+            return abs(ranked.index(a) - ranked.index(b))
+        return None
 
     def label_for(self, value: object) -> str | None:
         """The label of a scale point or of an option, or None."""
@@ -97,6 +122,18 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Mirror:
+    """Two questions that mirror each other: each partner about themselves (self_id, "I show
+    up for my partner") and each partner about the other (other_id, "I can count on my
+    partner"). One partner's self-report is compared with the other's view of them."""
+
+    label: str
+    self_id: str
+    other_id: str
+    flag_gap: int | None = None
+
+
+@dataclass(frozen=True)
 class Worksheet:
     slug: str
     title: str
@@ -110,6 +147,7 @@ class Worksheet:
     # Joint work about touch, sex or disclosure: asks the counselor to confirm while a safety
     # flag on the couple is open.
     caution: bool = False
+    mirrors: tuple[Mirror, ...] = ()
 
     @cached_property  # works on a frozen dataclass: it writes __dict__, not through __setattr__
     def questions(self) -> tuple[Question, ...]:

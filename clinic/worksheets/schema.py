@@ -18,13 +18,14 @@ POINT_RE = re.compile(r"-?(0|[1-9][0-9]{0,3})")
 MAX_POINTS = 11
 TEXT_LIMITS = {"text": (300, 1000), "long_text": (2000, 4000)}  # (default, most allowed)
 METHODS = ("mean", "sum")
-TOP_KEYS = {"title", "summary", "estimated_minutes", "intro", "caution", "sections", "scores"}
+TOP_KEYS = {"title", "summary", "estimated_minutes", "intro", "caution", "sections"}
+TOP_KEYS |= {"scores", "mirrors"}
 SECTION_KEYS = {"title", "intro", "questions"}
 SCORE_KEYS = {"id", "label", "questions", "method"}
 COMMON_KEYS = {"id", "kind", "prompt", "help", "required", "private", "guesses"}
 KIND_KEYS = {
     "scale": {"min", "max", "labels", "flag_gap", "concern"},
-    "choice": {"options", "concern", "contact_safe"},
+    "choice": {"options", "concern", "contact_safe", "ordered", "off_scale", "flag_gap"},
     "multi": {"options", "concern"},
     "text": {"max_length"},
     "long_text": {"max_length"},
@@ -156,6 +157,8 @@ def question_fields(c: Checker, raw: dict[str, Any], pos: str) -> tuple[str, dic
         q.update(min=lo, max=hi, labels=tuple(sorted(labels)), flag_gap=gap)
     if kind in ("choice", "multi"):
         q["options"] = tuple(c.pairs(where, raw, "options", 2))
+    if kind == "choice":
+        q.update(_order(c, where, raw, [value for value, _ in q["options"]]))
     if kind == "matrix":
         q["items"] = tuple(c.pairs(where, raw, "items", 1))
     if kind in TEXT_LIMITS:
@@ -212,7 +215,34 @@ def _contact_safe(
     return tuple(out)
 
 
-def _shape_problem(q: Question, t: Question) -> str | None:
+def _order(c: Checker, where: str, raw: dict[str, Any], options: list[str]) -> dict[str, Any]:
+    """ordered = true on a choice: its options run from one end to the other, so two answers are
+    compared like points on a scale; off_scale names the options that are not on it."""
+    ordered = c.get(where, raw, "ordered", bool, False)
+    if not ordered:
+        for key in ("off_scale", "flag_gap"):
+            if key in raw:
+                c.add(where, f"{key} needs ordered = true (options written in order, end to end)")
+        return {}
+    off = c.get(where, raw, "off_scale", list, [])
+    for value in off:
+        if not isinstance(value, str) or value not in options:
+            c.add(where, f"off_scale: {show(value)} is not an option here")
+    if len(set(map(str, off))) < len(off):
+        c.add(where, "off_scale lists an option twice")
+    steps = len([o for o in options if o not in off])
+    gap = c.get(where, raw, "flag_gap", int)
+    if steps < 2:
+        c.add(where, f"ordered needs at least two options outside off_scale, not {steps}")
+    elif gap is not None and gap < 1:
+        c.add(where, f"flag_gap ({gap}) must be 1 or more")
+    elif gap is not None and gap > steps - 1:
+        c.add(where, f"flag_gap ({gap}) can never be reached with {steps} ordered options")
+    return {"ordered": True, "off_scale": tuple(map(str, off)), "flag_gap": gap}
+
+
+def shape_problem(q: Question, t: Question) -> str | None:
+    """What keeps q from being compared answer for answer with t, or None."""
     if q.kind != t.kind:
         return f"must be the same kind ({t.kind}, not {q.kind})"
     if q.numeric and (q.min, q.max) != (t.min, t.max):
@@ -239,7 +269,7 @@ def check_guesses(c: Checker, by_id: Mapping[str, Question], seen: set[str]) -> 
             c.add(where, "a question cannot guess itself")
         elif t.guesses is not None:
             c.add(where, f'guesses "{t.id}", which is itself a guess')
-        elif problem := _shape_problem(q, t):
+        elif problem := shape_problem(q, t):
             c.add(where, f'guesses "{t.id}", so it {problem}')
         elif t.private and not q.private:
             c.add(where, f'guesses the private question "{t.id}", so it must be private too')

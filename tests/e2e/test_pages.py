@@ -14,6 +14,18 @@ from clinic.db import utcnow
 from .checks import check_page
 from .harness import sign_in
 
+# The smallest chart label as drawn (its font size times the chart's scale on screen), over the
+# body text's size; and the narrowest timeline entry over the width of its row.
+CHART_LABELS = """() => {
+  const body = parseFloat(getComputedStyle(document.body).fontSize);
+  const sizes = [...document.querySelectorAll("svg.trend-chart text")].map(
+    (t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  return Math.min(...sizes) / body;
+}"""
+TIMELINE = """() => Math.min(...[...document.querySelectorAll(".timeline li")].map(
+  (li) => li.querySelector(".timeline-what").getBoundingClientRect().width
+    / li.getBoundingClientRect().width))"""
+
 
 def _fits_the_screen(tab: Page) -> bool:
     return tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
@@ -233,6 +245,24 @@ def test_pages_full_of_demo_data(page: Page, app: Flask, live_server: str):
     expect(page.get_by_role("heading", name="Progress over time")).to_be_visible()
     expect(page.locator("figure.trend svg").first).to_be_visible()
     check_page(page)
+    # Chart labels at least the body text's size, at 1280 px and at 200% zoom (640 CSS px);
+    # a timeline entry takes the row beside its date, or the whole row under it when narrow.
+    assert page.evaluate(CHART_LABELS) >= 1
+    assert page.evaluate(TIMELINE) > 0.75
+    page.set_viewport_size({"width": 640, "height": 400})
+    assert page.evaluate(CHART_LABELS) >= 1
+    assert page.evaluate(TIMELINE) > 0.95
+    page.set_viewport_size({"width": 1280, "height": 800})
+    couple_page = page.url
+
+    # A review with mirror pairs (each partner's self-report beside the other's view).
+    page.get_by_role("region", name="Worksheets").get_by_role(
+        "link", name="Emotional intimacy check-in", exact=True
+    ).first.click()
+    mirrors = page.get_by_role("heading", name="How each sees themselves and the other")
+    expect(mirrors).to_be_visible()
+    check_page(page)
+    page.goto(couple_page)
 
     page.get_by_role("region", name="Timeline").get_by_role("link", name="Session").first.click()
     expect(page.get_by_text("Counselor only", exact=True).first).to_be_visible()
