@@ -9,9 +9,14 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from . import test_partner
 from .checks import check_page
-from .test_partner import _response_id, _stored, app, tokens  # noqa: F401  (fixtures)
 from .harness import start_worksheet
+from .test_partner import _response_id, _stored
+
+# The partner tests' fixtures: the app with the short "two-parts" worksheet, and the links.
+app = test_partner.app
+tokens = test_partner.tokens
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["script", "no-script"])
