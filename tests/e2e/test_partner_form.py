@@ -47,7 +47,6 @@ def test_enter_in_a_one_line_answer_saves_and_stays(
     )
     expect(wish).to_have_value("Sunday walks")
     assert _stored(app, _response_id(phone))["wish"] == "Sunday walks"
-    phone.screenshot(path=f"/tmp/enter-{'script' if scripts else 'no-script'}.png", full_page=True)
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["script", "no-script"])
@@ -70,7 +69,6 @@ def test_an_expired_form_keeps_what_was_typed(
     expect(phone.get_by_label("A story")).to_have_value("We walked\nby the river")
     assert "story" not in _stored(app, _response_id(phone))
     check_page(phone)
-    phone.screenshot(path=f"/tmp/expired-{'script' if scripts else 'no-script'}.png")
 
     alert.get_by_role("button", name="Save and go back").click()
     expect(phone.get_by_role("heading", name="Part one")).to_be_visible()
