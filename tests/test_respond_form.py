@@ -195,3 +195,15 @@ def test_search_finds_jose_typed_either_way(
     page = parse(client.get("/", query_string={"q": query}).get_data(as_text=True))
     shown = text(page.find(".//main"))
     assert "Jos\u00e9 & Kim" in shown and "Ana & Bo" not in shown
+
+
+@pytest.mark.parametrize("query", ["Jos\u00e9", "Jose\u0301"], ids=["composed", "decomposed"])
+def test_search_finds_a_name_stored_before_the_rule(
+    client: FlaskClient, counselor: int, make_couple: Callable[..., int], query: str
+) -> None:
+    """A row written before typed text was composed keeps the decomposed form: found too."""
+    make_couple(counselor, "Jose\u0301 & Kim", ("Jose\u0301", "Kim"))
+    make_couple(counselor, "Ana & Bo", ("Ana", "Bo"))
+    page = parse(client.get("/", query_string={"q": query}).get_data(as_text=True))
+    shown = text(page.find(".//main"))
+    assert "Jose\u0301 & Kim" in shown and "Ana & Bo" not in shown
