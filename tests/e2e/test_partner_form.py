@@ -19,16 +19,24 @@ app = test_partner.app
 tokens = test_partner.tokens
 
 
-@pytest.mark.parametrize("scripts", [True, False], ids=["script", "no-script"])
-def test_enter_in_a_one_line_answer_saves_and_stays(
-    open_tab: Callable[..., Page], tokens: Callable[..., list[str]], app: Flask, scripts: bool
-):
+def _on_part_two(
+    open_tab: Callable[..., Page], tokens: Callable[..., list[str]], scripts: bool
+) -> Page:
+    """Sam's phone, with or without scripts, on part 2 of the short worksheet."""
     phone = open_tab("phone", java_script_enabled=scripts)
     sam, _alex = tokens("two-parts")
     phone.goto(sam)
     start_worksheet(phone)
     phone.get_by_role("button", name="Next").click()
     expect(phone.get_by_role("heading", name="Part two")).to_be_visible()
+    return phone
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["script", "no-script"])
+def test_enter_in_a_one_line_answer_saves_and_stays(
+    open_tab: Callable[..., Page], tokens: Callable[..., list[str]], app: Flask, scripts: bool
+):
+    phone = _on_part_two(open_tab, tokens, scripts)
     check_page(phone)
 
     wish = phone.get_by_label("One wish")
@@ -53,12 +61,7 @@ def test_enter_in_a_one_line_answer_saves_and_stays(
 def test_an_expired_form_keeps_what_was_typed(
     open_tab: Callable[..., Page], tokens: Callable[..., list[str]], app: Flask, scripts: bool
 ):
-    phone = open_tab("phone", java_script_enabled=scripts)
-    sam, _alex = tokens("two-parts")
-    phone.goto(sam)
-    start_worksheet(phone)
-    phone.get_by_role("button", name="Next").click()
-    expect(phone.get_by_role("heading", name="Part two")).to_be_visible()
+    phone = _on_part_two(open_tab, tokens, scripts)
     # The token on the page no longer matches the browser's session, as after a long absence.
     phone.locator("input[name=csrf_token]").first.evaluate("field => { field.value = 'old'; }")
     phone.get_by_label("A story").fill("We walked\nby the river")
