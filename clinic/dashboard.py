@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -123,13 +124,19 @@ def attention(today: date) -> dict[str, tuple[list[Model], int]]:
 
 
 def _search(query: Select[Couple], text: str) -> Select[Couple]:
+    """Couples whose label or a partner's name holds text. Names are stored composed (NFC, the
+    one rule for typed text); rows written before that rule may hold the decomposed form, so
+    both forms of the search are looked for."""
     if not text:
         return query
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    partner_match = exists().where(
-        Partner.couple_id == Couple.id, Partner.display_name.ilike(pattern, escape="\\")
-    )
-    return query.where(or_(Couple.label.ilike(pattern, escape="\\"), partner_match))
+    matches = []
+    for form in sorted({unicodedata.normalize(f, text) for f in ("NFC", "NFD")}):
+        pattern = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        partner_match = exists().where(
+            Partner.couple_id == Couple.id, Partner.display_name.ilike(pattern, escape="\\")
+        )
+        matches += [Couple.label.ilike(pattern, escape="\\"), partner_match]
+    return query.where(or_(*matches))
 
 
 def couple_rows(text: str, page: int) -> tuple[list[CoupleRow], int, int]:

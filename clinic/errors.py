@@ -36,12 +36,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
-    if request.blueprint == "respond":
-        return _render(
-            400,
-            "This page has expired",
-            "Please open your link again. The answers you saved before are safe.",
-        )
+    # A partner's pages answer for themselves (clinic.respond.expired): they keep what was typed.
     return _render(
         400,
         "This page was open too long",

@@ -140,7 +140,8 @@ def test_library_lists_every_worksheet(client_for: Callable[..., FlaskClient]) -
         assert link.get("href") == f"/worksheets/{ws.slug}"
         assert text(card) == (
             f"{ws.title} {ws.summary} "
-            f"About {ws.estimated_minutes} minutes · {len(ws.questions)} questions"
+            f"About {ws.estimated_minutes} minutes · {len(ws.questions)} questions "
+            f"Print blank (PDF): {ws.title}"
         )
 
 

@@ -401,9 +401,9 @@ def test_partner_errors_keep_the_partner_layout(make_app, counselor, make_couple
     welcome = client.get(f"/l/{token}").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', welcome)[1]
     url = client.post(f"/l/{token}", data={"csrf_token": csrf, "code": CODE}).headers["Location"]
-    expired = client.post(url, data={"section": "0", "move": "next"})  # no token: expired page
+    expired = client.post(url, data={"section": "0", "move": "next"})  # no token: not saved
     other = client.get("/r/999999")
     for page in (expired, other):
         html = page.get_data(as_text=True)
         assert "Leave quickly" in html and "Sign out" not in html
-    assert "Please open your link again" in expired.get_data(as_text=True)
+    assert "your last step was not saved" in expired.get_data(as_text=True)

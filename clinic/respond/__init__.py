@@ -18,21 +18,25 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HTTPResponse
 
 from .. import throttle
 from ..catalog import stored_worksheet
-from ..db import get_db, utcnow
+from ..db import get_db
 from ..links import find_link
 from ..models import Link, Response, RoundPartner
 from ..security import client_address
 from . import operations
+from .expired import expired
 from .operations import form_values, section_index, worksheet_of
+from .pages import SESSION_KEY
+from .pages import render_part as _render
+from .pages import started_link as _started_link
 
 bp = Blueprint("respond", __name__)
-SESSION_KEY = "partner_links"  # the link ids this browser has started with
+bp.register_error_handler(CSRFError, expired)
 
 
 @bp.after_request
@@ -101,21 +105,6 @@ def _this_browser(link: Link) -> bool:
     return _started_link(link.round_id, link.partner_id) is not None
 
 
-def _started_link(round_id: int, partner_id: int) -> Link | None:
-    """A working link of this round and partner that this browser started with."""
-    now = utcnow()
-    for link_id in session.get(SESSION_KEY, []):
-        link = get_db().get(Link, link_id)
-        if (
-            link is not None
-            and link.usable(now)
-            and link.round_id == round_id
-            and link.partner_id == partner_id
-        ):
-            return link
-    return None
-
-
 @bp.post("/l/<token>")
 def start(token: str) -> ResponseReturnValue:
     """Trade the token for this browser's session, then carry on at a URL without the token."""
@@ -167,30 +156,6 @@ def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[
     if response is None:
         abort(404)
     return response, _session_link(response.assignment.round_id, response.partner_id)
-
-
-def _render(
-    response: Response,
-    index: int | None,
-    values: MultiDict[str, str],
-    errors: dict[str, str],
-    status: int = 200,
-) -> ResponseReturnValue:
-    """One section (index) or, to show every problem at once, all of them (None)."""
-    worksheet = worksheet_of(response)
-    sections = worksheet.sections if index is None else (worksheet.sections[index],)
-    lists = {key: values.getlist(key) for key in values}  # the macro wants lists per field
-    return render_template(
-        "respond/section.html",
-        response=response,
-        assignment=response.assignment,
-        worksheet=worksheet,
-        sections=sections,
-        index=index,
-        values=lists,
-        errors=errors,
-        locked=response.locked,
-    ), status
 
 
 @bp.get("/r/<id:response_id>")

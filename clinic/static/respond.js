@@ -41,6 +41,7 @@
   var status = form.querySelector("[data-save-status]");
   var timer = null;
   var dirty = false;
+  var failed = false;  // the server refused the last save (expired page, locked answers)
   // Only the questions touched here are sent, so a second tab's older copy of the page
   // cannot overwrite what was saved from the first.
   var touched = {};
@@ -120,7 +121,8 @@
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (result) {
-        if (result.ok && result.body.saved) {
+        failed = !(result.ok && result.body.saved);
+        if (!failed) {
           showErrors(ids, result.body.errors || {});
           say(Object.keys(result.body.errors || {}).length ? "Saved, but one answer needs a look." : "Saved");
         } else {
@@ -150,7 +152,17 @@
 
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    // Enter in a one-line answer (Go on a phone) presses the hidden first button, which saves
+    // and stays: here that is a save in the background, so the page keeps its place and focus.
+    // After the server refused a save, the post goes as usual, to hear why in full; with no
+    // connection the save is simply tried again.
+    if (event.submitter && event.submitter.hasAttribute("data-enter-saves") && !failed) {
+      event.preventDefault();
+      if (timer) { clearTimeout(timer); }
+      if (dirty) { save(); } else { say("Saved"); }
+      return;
+    }
     dirty = false;  // the button's own post saves everything
     if (timer) { clearTimeout(timer); }
   });

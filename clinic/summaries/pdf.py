@@ -210,16 +210,24 @@ def render_summary(doc: SummaryDocument, *, fetcher: Any = None) -> bytes:
     """The summary as a tagged PDF (PDF/UA-1). Needs an app context; may raise SummaryTooLarge."""
     check_size(doc)
     html = render_summary_html(doc)
+    fetcher = fetcher if fetcher is not None else make_fetcher()
+    data = html_to_pdf(html, fetcher)
+    if fetcher.refused:
+        current_app.logger.warning(
+            "PDF summary #%s: refused %d fetch attempt(s)", doc.document_id, len(fetcher.refused)
+        )
+    return data
+
+
+def html_to_pdf(html: str, fetcher: Any) -> bytes:
+    """A self-contained HTML document as a tagged PDF (PDF/UA-1), fetching only through fetcher
+    (make_fetcher()). The one place WeasyPrint is called; the summaries and printable blank
+    worksheets (clinic/printables.py) both go through it."""
     from weasyprint import HTML
 
-    fetcher = fetcher if fetcher is not None else make_fetcher()
     out = io.BytesIO()
     # No base_url: a relative reference has nothing to resolve against, so it is never fetched.
     HTML(string=html, url_fetcher=fetcher).write_pdf(
         out, pdf_variant="pdf/ua-1", presentational_hints=False, custom_metadata=False
     )
-    if fetcher.refused:
-        current_app.logger.warning(
-            "PDF summary #%s: refused %d fetch attempt(s)", doc.document_id, len(fetcher.refused)
-        )
     return out.getvalue()
