@@ -36,6 +36,7 @@ def _config(url: str, **extra: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-" + "k" * 40,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "WTF_CSRF_ENABLED": False,
+        "TIMEZONE": "UTC",  # not the machine's: a test names the zone it is about
         **extra,
     }
 

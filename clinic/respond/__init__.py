@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 
 from .. import throttle
 from ..catalog import stored_worksheet
+from ..dates import use_practice_zone
 from ..db import get_db, utcnow
 from ..links import find_link
 from ..models import Link, Response, RoundPartner
@@ -32,6 +33,7 @@ from . import operations
 from .operations import form_values, section_index, worksheet_of
 
 bp = Blueprint("respond", __name__)
+bp.before_request(use_practice_zone)  # a partner reads the practice's days and times
 SESSION_KEY = "partner_links"  # the link ids this browser has started with
 
 
