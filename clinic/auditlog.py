@@ -34,6 +34,7 @@ ACTIONS = {
     "enable_second_factor": "Turned on two-step sign-in",
     "disable_second_factor": "Turned off two-step sign-in",
     "new_recovery_codes": "Made new recovery codes",
+    "change_time_zone": "Changed their time zone",
     "reset_second_factor": "Reset a colleague's two-step sign-in",
     "create_first_counselor": "Set up the practice",
     "create_counselor": "Added a counselor",

@@ -167,4 +167,6 @@ def init_app(app: Flask) -> None:
         raise RuntimeError(f"TIMEZONE: {problem} Set it in instance/config.py.")
     app.config["TIMEZONE"] = name
     app.add_template_filter(day, "day")
-    app.jinja_env.globals.update(practice_zone_name=lambda: app.config["TIMEZONE"])
+    app.jinja_env.globals.update(
+        practice_zone_name=lambda: app.config["TIMEZONE"], current_time=utcnow
+    )
