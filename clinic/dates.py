@@ -53,7 +53,8 @@ def zone_problem(name: str) -> str | None:
     if name in zone_names():
         return None
     near = difflib.get_close_matches(name, sorted(zone_names()), n=3, cutoff=0.6)
-    hint = f" Did you mean {' or '.join(near)}?" if near else ""
+    hint = f" Did you mean {', '.join(near[:-1])} or {near[-1]}?" if len(near) > 1 else ""
+    hint = f" Did you mean {near[0]}?" if len(near) == 1 else hint
     return (
         f'"{name}" is not a time zone name this server knows. Use a name like '
         f'"America/New_York" or "Europe/Berlin".{hint}'
