@@ -66,4 +66,6 @@ def parts_of(key: str | None, text: str, sections: dict[str, str] | None) -> lis
 
 def plain_text(key: str | None, sections: dict[str, str]) -> str:
     """A structured note as one text, each heading on a line of its own above its part."""
+    if not sections:
+        return ""
     return "\n\n".join(f"{label}\n{text}" for label, text in parts_of(key, "", sections))
