@@ -104,7 +104,7 @@ MAIL_TIMEOUT = 15
 MAIL_RETRY_MINUTES = [5, 15, 60, 240, 720]
 
 # Reminders to a partner who has not sent yet: days from the due date (negative: before it),
-# at most MAX_REMINDERS, each sent from REMINDER_HOUR (your local hour, 0-23) on by `flask send-due`.
+# at most MAX_REMINDERS, each sent from REMINDER_HOUR (local, TIMEZONE; 0-23) on by `send-due`.
 REMINDER_DAYS = [-2, 0, 3]
 MAX_REMINDERS = 3
 REMINDER_HOUR = 8

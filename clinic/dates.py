@@ -150,15 +150,19 @@ def day(value: date | datetime | None, style: str = "long") -> str:
         value = value.astimezone(viewer_zone())
         hour, minute, zone = value.hour, value.minute, value.tzname() or ""
     month = MONTHS[value.month - 1]
-    return STYLES[style].format(
-        month=month,
-        mon=month[:3],
-        day=value.day,
-        year=value.year,
-        hour=hour,
-        minute=minute,
-        zone=zone,
-    ).rstrip()
+    return (
+        STYLES[style]
+        .format(
+            month=month,
+            mon=month[:3],
+            day=value.day,
+            year=value.year,
+            hour=hour,
+            minute=minute,
+            zone=zone,
+        )
+        .rstrip()
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -83,13 +83,18 @@ class NoteForm(Form):
 
 
 def note_form(
-    key: str, *, text_name: str = "text", required: bool = True, **kwargs: Any
+    key: str,
+    *,
+    text_name: str = "text",
+    label: str = "Note",
+    required: bool = True,
+    **kwargs: Any,
 ) -> NoteForm:
-    """A note form laid out in structure key (free text: one field named text_name)."""
+    """A note form laid out in structure key (free text: one field text_name, labelled label)."""
     found = structure(key)
     limit = Length(max=NOTE_MAX)
     if found.free:
-        fields = {text_name: TextAreaField("Note", validators=[limit])}
+        fields = {text_name: TextAreaField(label, validators=[limit])}
     else:
         fields = {
             f"part_{name}": TextAreaField(heading, validators=[limit])

@@ -49,7 +49,7 @@ def _store(note: SessionNote, form: NoteForm) -> None:
 @login_required
 def create(session_id: int) -> ResponseReturnValue:
     meeting = get_session_or_404(session_id)
-    form = note_form(meeting.note_structure)
+    form = note_form(meeting.note_structure, label="New note")
     if meeting.signed:
         return _late(meeting, form)
     if not form.validate_on_submit():

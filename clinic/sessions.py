@@ -76,7 +76,9 @@ def new(couple_id: int) -> ResponseReturnValue:
 
 def first_note() -> NoteForm:
     """The new-session page's note, laid out as the practice's notes are."""
-    return note_form(practice_structure(), text_name="note", required=False)
+    return note_form(
+        practice_structure(), text_name="note", label="A note (optional)", required=False
+    )
 
 
 @bp.post("/couples/<id:couple_id>/sessions")
@@ -116,7 +118,7 @@ def show_page(
         meeting=meeting,
         couple=meeting.couple,
         # Forms not being posted start fresh, not from the other form's fields.
-        note_form=note or note_form(meeting.note_structure, formdata=None),
+        note_form=note or note_form(meeting.note_structure, label="New note", formdata=None),
         addendum_form=addendum or AddendumForm(formdata=None),
         assign_form=(assign_form or AssignmentForm(formdata=None)).offer_email(meeting.couple),
         offer=email_offer(meeting.couple),
