@@ -63,12 +63,12 @@ def zone_problem(name: str) -> str | None:
 
 def picker_choices() -> dict[str, dict[str, str]]:
     """Zone names grouped by region, as a select's optgroups: {"America": {"America/New_York":
-    "New York", ...}, ...}."""
+    "New York (America)", ...}, ...}. The place comes first, so typing a city finds it."""
     groups: dict[str, dict[str, str]] = {}
     for name in sorted(zone_names()):
         region, _, place = name.partition("/")
         if region in REGIONS and place:
-            groups.setdefault(region, {})[name] = place.replace("_", " ")
+            groups.setdefault(region, {})[name] = f"{place.replace('_', ' ')} ({region})"
     return groups
 
 

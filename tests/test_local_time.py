@@ -127,7 +127,7 @@ def test_a_notes_time_reads_in_the_counselors_zone_with_its_abbreviation(
     assert saved.status_code == 302
     account = text_of(client.get("/account/"))
     assert "It is now Jan 15, 05:30 CET where you are." in account
-    assert '<option selected value="Europe/Berlin">Berlin</option>' in account
+    assert '<option selected value="Europe/Berlin">Berlin (Europe)</option>' in account
     assert "Jan 15, 05:30 CET" in text_of(client.get("/sessions/1"))
     with app.app_context():
         assert get_db().get(Counselor, counselor).time_zone == "Europe/Berlin"
