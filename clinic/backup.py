@@ -162,7 +162,9 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _run_pg_tool(command: list[str], env: dict[str, str], shown: list[str] | None = None) -> None:
+def _run_pg_tool(
+    command: list[str], env: dict[str, str], shown: list[str] | None = None
+) -> None:
     """Run one of PostgreSQL's tools; where it is missing, say what to run (shown, if given)."""
     tool = command[0]
     if shutil.which(tool) is None:

@@ -1,13 +1,13 @@
 """Failed attempts counted in the database, so a limit holds across several app processes.
 
-attempt = throttle.attempt(
-    {"login:address:1.2.3.4": 20},          # strict: refused until the window passes
-    minutes=15,
-    delays={"login:account:kim@example.org": 10},  # soft: a growing wait, never a lockout
-)
-if not attempt.allowed: ...refuse, say attempt.retry_after seconds...
-if wrong: attempt.failed()          # counts against every key; the caller commits
-else: throttle.clear("login:account:kim@example.org")
+    attempt = throttle.attempt(
+        {"login:address:1.2.3.4": 20},          # strict: refused until the window passes
+        minutes=15,
+        delays={"login:account:kim@example.org": 10},  # soft: a growing wait, never a lockout
+    )
+    if not attempt.allowed: ...refuse, say attempt.retry_after seconds...
+    if wrong: attempt.failed()          # counts against every key; the caller commits
+    else: throttle.clear("login:account:kim@example.org")
 """
 
 from __future__ import annotations

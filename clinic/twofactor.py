@@ -70,7 +70,7 @@ def code_step(secret: str, code: str, last_step: int | None, now: datetime) -> i
 
 
 def verify(counselor: Counselor, code: str) -> str | None:
-    """ "code" or "recovery" when code is right for this counselor, using it up; else None.
+    """"code" or "recovery" when code is right for this counselor, using it up; else None.
     The caller commits."""
     # Locked until the caller commits: two requests with the same code cannot both pass.
     get_db().refresh(counselor, with_for_update=True)

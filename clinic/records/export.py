@@ -54,7 +54,9 @@ def couple_data(couple: Couple) -> dict[str, Any]:
 
 def _row(name: str, row: Any) -> dict[str, Any]:
     return {
-        column: _plain(value) for column, value in row.items() if (name, column) not in NOT_EXPORTED
+        column: _plain(value)
+        for column, value in row.items()
+        if (name, column) not in NOT_EXPORTED
     }
 
 

@@ -94,6 +94,7 @@ def guesses(ws: Worksheet, a: Mapping[str, Any] | None, b: Mapping[str, Any] | N
     return out
 
 
+
 @dataclass(frozen=True)
 class ScoreLine:
     label: str
