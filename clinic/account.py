@@ -33,12 +33,14 @@ class TimeZoneForm(Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         practice = current_app.config["TIMEZONE"]
+        regions = picker_choices()
         choices: dict[str, str | dict[str, str]] = {"": f"The practice's ({practice})"}
         choices["UTC"] = "UTC"
         own = self.time_zone.data
-        if own and own not in ("", "UTC") and not zone_problem(own):
+        listed = own in ("", "UTC") or any(own in zones for zones in regions.values())
+        if own and not listed and not zone_problem(own):
             choices["Yours now"] = {own: own}  # an old alias such as US/Eastern stays choosable
-        self.time_zone.choices = {**choices, **picker_choices()}
+        self.time_zone.choices = {**choices, **regions}
 
     def validate_time_zone(self, field: SelectField) -> None:
         problem = zone_problem(field.data) if field.data else None

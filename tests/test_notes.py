@@ -256,8 +256,8 @@ def test_the_practices_structure_lays_out_a_note_with_its_headings(soap_app, mak
             "Subjective\nBoth say mornings are tense.\n\nPlan\nTen quiet minutes at breakfast."
         )
     page = text_of(client.get("/sessions/1"))
-    assert '<h4 class="note-heading">Subjective</h4> <p class="prewrap">Both say mornings' in page
-    assert "Objective</h4>" not in page  # an empty heading is left out
+    assert '<h3 class="note-heading">Subjective</h3> <p class="prewrap">Both say mornings' in page
+    assert "Objective</h3>" not in page  # an empty heading is left out
     mine = pdf_text(client.get("/sessions/1/summary-counselor.pdf"))
     assert "Subjective Both say mornings are tense. Plan Ten quiet minutes at breakfast." in mine
     theirs = pdf_text(couple_copy(client, 1))
