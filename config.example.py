@@ -4,6 +4,12 @@
 # Shown in page titles, on partner pages and in the PDF header.
 PRACTICE_NAME = "Our practice"
 
+# Your time zone, as an IANA name ("America/New_York", "Europe/Berlin"); empty: the server's own.
+TIMEZONE = ""
+
+# How new session notes are laid out: "free", "soap", "dap" or "birp" (one field per heading).
+NOTE_STRUCTURE = "free"
+
 # Leave unset to keep a random key in instance/secret_key (made once, mode 0600). Set it to the
 # same long random value on every app process when you run several (python -c "import secrets;
 # print(secrets.token_hex(32))"). Short or well-known keys are refused at start-up.
@@ -98,7 +104,7 @@ MAIL_TIMEOUT = 15
 MAIL_RETRY_MINUTES = [5, 15, 60, 240, 720]
 
 # Reminders to a partner who has not sent yet: days from the due date (negative: before it),
-# at most MAX_REMINDERS, each sent from REMINDER_HOUR (UTC, 0-23) on by `flask send-due`.
+# at most MAX_REMINDERS, each sent from REMINDER_HOUR (local, TIMEZONE; 0-23) on by `send-due`.
 REMINDER_DAYS = [-2, 0, 3]
 MAX_REMINDERS = 3
 REMINDER_HOUR = 8

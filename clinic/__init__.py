@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         library,
         links,
         logs,
+        notes,
         outbox,
         records,
         respond,
@@ -79,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     logs.init_app()
     dates.init_app(app)
+    notes.init_app(app)
     app.jinja_env.globals.update(
         display=display,
         is_concern=is_concern,
@@ -105,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         respond,
         reviews,
         sessions,
+        notes,
         summaries,
     )
     for module in blueprints:

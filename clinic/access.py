@@ -7,7 +7,16 @@ from flask import abort
 from flask_login import current_user
 
 from .db import get_db
-from .models import Assignment, CounselingSession, Counselor, Couple, Link, Message, RoundPartner
+from .models import (
+    Assignment,
+    CounselingSession,
+    Counselor,
+    Couple,
+    Link,
+    Message,
+    RoundPartner,
+    SessionNote,
+)
 
 
 def get_couple_or_404(couple_id: int) -> Couple:
@@ -53,6 +62,14 @@ def get_session_or_404(session_id: int) -> CounselingSession:
     if found is None or found.couple.counselor_id != current_user.id:
         abort(404)
     return found
+
+
+def get_note_or_404(meeting: CounselingSession, note_id: int) -> SessionNote:
+    """One of this (already checked) session's notes."""
+    note = next((n for n in meeting.notes if n.id == note_id), None)
+    if note is None:
+        abort(404)
+    return note
 
 
 def get_counselor_or_404(counselor_id: int) -> Counselor:

@@ -3,15 +3,17 @@ signing out on every device. Changing how one signs in needs a recent confirmati
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import SelectField, ValidationError
 
 from . import twofactor
 from .audit import record
+from .dates import day, picker_choices, zone_problem
 from .db import get_db, utcnow
-from .forms import CodeForm
+from .forms import CodeForm, Form
 from .models import SignIn
 from .security import login_required
 from .signins import confirmed_required
@@ -20,9 +22,39 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 PENDING_SECRET = "totp_setup"  # the secret being set up, until the app proves it has it
 
 
+class TimeZoneForm(Form):
+    time_zone = SelectField(
+        "Your time zone",
+        validate_choice=False,  # validate_time_zone says what is wrong, and what is near
+        description="Times on your pages and in your copy of a summary are shown in it. "
+        "Partners, emails and the couple's copy keep the practice's.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        practice = current_app.config["TIMEZONE"]
+        regions = picker_choices()
+        choices: dict[str, str | dict[str, str]] = {"": f"The practice's ({practice})"}
+        choices["UTC"] = "UTC"
+        own = self.time_zone.data
+        listed = own in ("", "UTC") or any(own in zones for zones in regions.values())
+        if own and not listed and not zone_problem(own):
+            choices["Yours now"] = {own: own}  # an old alias such as US/Eastern stays choosable
+        self.time_zone.choices = {**choices, **regions}
+
+    def validate_time_zone(self, field: SelectField) -> None:
+        problem = zone_problem(field.data) if field.data else None
+        if problem:
+            raise ValidationError(problem)
+
+
 @bp.get("/")
 @login_required
 def show() -> ResponseReturnValue:
+    return _show_page(TimeZoneForm(time_zone=current_user.time_zone or ""))
+
+
+def _show_page(zone_form: TimeZoneForm, status: int = 200) -> ResponseReturnValue:
     counselor = current_user._get_current_object()
     devices = get_db().scalar(
         select(func.count()).select_from(SignIn).where(SignIn.counselor_id == counselor.id)
@@ -31,7 +63,22 @@ def show() -> ResponseReturnValue:
         "account/show.html",
         devices=devices or 1,
         codes_left=twofactor.recovery_codes_left(counselor),
-    )
+        zone_form=zone_form,
+    ), status
+
+
+@bp.post("/time-zone")
+@login_required
+def change_time_zone() -> ResponseReturnValue:
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return _show_page(form, 400)
+    counselor = current_user._get_current_object()
+    counselor.time_zone = form.time_zone.data or None
+    record("change_time_zone", counselor)
+    get_db().commit()
+    flash(f"Saved. It is now {day(utcnow(), 'time')} where you are.")
+    return redirect(url_for("account.show") + "#time-zone")
 
 
 def _setup_page(secret: str, form: CodeForm, status: int = 200) -> ResponseReturnValue:

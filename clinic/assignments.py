@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired
 from . import links
 from .access import get_assignment_or_404, get_couple_or_404, get_link_or_404, get_member_or_404
 from .audit import record
-from .dates import day
+from .dates import day, today
 from .db import get_db, utcnow
 from .forms import Form
 from .mail.queue import invite, messages_about, why_not
@@ -84,7 +84,7 @@ def show(assignment_id: int) -> ResponseReturnValue:
         couple=assignment.couple,
         fresh=links.take_fresh_tokens(),
         due_form=DueForm(due_on=assignment.due_on),
-        today=utcnow().date(),
+        today=today(),
         messages=messages_about(assignment),
     )
 
@@ -180,7 +180,7 @@ def extend(assignment_id: int) -> ResponseReturnValue:
             couple=assignment.couple,
             fresh={},
             due_form=form,
-            today=utcnow().date(),
+            today=today(),
             messages=messages_about(assignment),
         ), 400
     assert form.due_on.data is not None  # InputRequired

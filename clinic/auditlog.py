@@ -3,7 +3,7 @@ action and dates, a page at a time. Events show ids and actions, never what clie
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
@@ -13,6 +13,7 @@ from wtforms import DateField, IntegerField, SelectField, ValidationError
 from wtforms.validators import NumberRange, Optional
 
 from .counselors import admin_required
+from .dates import viewer_zone
 from .db import get_db
 from .forms import Form
 from .models import AuditEvent, Counselor
@@ -33,6 +34,7 @@ ACTIONS = {
     "enable_second_factor": "Turned on two-step sign-in",
     "disable_second_factor": "Turned off two-step sign-in",
     "new_recovery_codes": "Made new recovery codes",
+    "change_time_zone": "Changed their time zone",
     "reset_second_factor": "Reset a colleague's two-step sign-in",
     "create_first_counselor": "Set up the practice",
     "create_counselor": "Added a counselor",
@@ -58,6 +60,9 @@ ACTIONS = {
     "update_session": "Changed a session",
     "add_note": "Added a note",
     "delete_note": "Deleted a note",
+    "update_note": "Changed a note",
+    "sign_session": "Signed a session",
+    "add_addendum": "Added an addendum",
     "export_counselor_summary": "Made the counselor's PDF",
     "export_couple_summary": "Made the couple's PDF",
 }
@@ -113,7 +118,8 @@ def _filtered(form: AuditFilterForm) -> Select[AuditEvent]:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
+    """The start of that day where the admin reads the log: the days they pick are theirs."""
+    return datetime.combine(day, time(), tzinfo=viewer_zone())
 
 
 @bp.get("/")

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .access import get_couple_or_404
 from .audit import record
+from .dates import local_date, today
 from .db import get_db, utcnow
 from .forms import Form, email_address
 from .history import couple_assignments, couple_trends
@@ -128,7 +129,7 @@ def _show(
         .all()
     )
     timeline = sorted(
-        [(a.created_at.date(), "assignment", a) for a in assignments]
+        [(local_date(a.created_at), "assignment", a) for a in assignments]
         + [(m.held_on, "session", m) for m in meetings],
         key=lambda entry: (entry[0], entry[1] == "session"),
         reverse=True,
@@ -140,7 +141,7 @@ def _show(
         timeline=timeline,
         trends=couple_trends(assignments),
         fresh=take_fresh_tokens(),
-        today=utcnow().date(),
+        today=today(),
         ack_forms=ack_forms,
     ), status
 

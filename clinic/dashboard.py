@@ -13,6 +13,8 @@ from flask_login import current_user
 from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from .dates import local_date
+from .dates import today as practice_today
 from .db import Model, get_db, utcnow
 from .forms import cleaned
 from .models import (
@@ -180,7 +182,7 @@ def couple_rows(text: str, page: int) -> tuple[list[CoupleRow], int, int]:
 
 
 def _as_date(moment: datetime | date) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
+    return local_date(moment) if isinstance(moment, datetime) else moment
 
 
 @bp.get("/")
@@ -190,7 +192,7 @@ def index() -> ResponseReturnValue:
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
     rows, page_number, pages = couple_rows(text, page_number)
-    today = utcnow().date()
+    today = practice_today()
     return render_template(
         "dashboard/index.html",
         attention=attention(today),

@@ -1,6 +1,13 @@
 """Built-in settings; config.example.py explains each one."""
 
 PRACTICE_NAME = "Our practice"
+# The practice's time zone (an IANA name such as "America/New_York"): what day it is for due
+# dates, "overdue" and reminders, and how times read for partners, in emails and the couple's
+# copy. Empty: the server's own zone when it has a name, else UTC; an unknown name stops start-up.
+TIMEZONE = ""
+# How a new session's notes are laid out: "free" (one text), "soap", "dap" or "birp" headings.
+# A counselor can choose another for each session.
+NOTE_STRUCTURE = "free"
 DATABASE_URL = ""  # empty: SQLite in the instance folder
 SESSION_COOKIE_SECURE = False
 SESSION_COOKIE_HTTPONLY = True
@@ -52,7 +59,7 @@ MAIL_TIMEOUT = 15  # seconds; a counselor's request waits at most this long for 
 # Minutes before each retry of a failed send; after the last one the message is "failed".
 MAIL_RETRY_MINUTES = [5, 15, 60, 240, 720]
 # Reminders: days from the due date (negative: before it), at most MAX_REMINDERS of them, sent
-# from REMINDER_HOUR (UTC) on; they stop once the partner has sent.
+# from REMINDER_HOUR (the practice's local hour, TIMEZONE) on; they stop once the partner has sent.
 REMINDER_DAYS = [-2, 0, 3]
 MAX_REMINDERS = 3
 REMINDER_HOUR = 8

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 
 from .catalog import worksheets
 from .counselors import add_counselor
+from .dates import today as practice_today
 from .db import alembic_config, get_db, utcnow
 from .mail.queue import invite
 from .models import (
@@ -93,7 +94,7 @@ def _submit(
 def build_demo(counselor: Counselor, rng: random.Random) -> None:
     """Several couples over the past ten weeks: sessions, answers, one of everything."""
     library = worksheets()
-    today = utcnow().date()
+    today = practice_today()
     for index, (label, first, second, lean) in enumerate(COUPLES):
         couple = Couple(counselor=counselor, label=label, created_at=utcnow() - timedelta(weeks=11))
         couple.partners = [

@@ -4,7 +4,7 @@ from. Tokens are shown once (or sent once) and never stored."""
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request, session
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from . import throttle
 from .audit import record
+from .dates import practice_time
 from .db import get_db, utcnow
 from .models import Assignment, Link, Partner, Round, RoundPartner
 from .tokens import hash_token, new_token, plausible
@@ -20,9 +21,9 @@ FRESH_KEY = "fresh_links"  # link id -> token, kept in the counselor's session u
 
 
 def expiry_for(due_on: date) -> datetime:
-    """A link works until the end of the due day plus the configured grace period."""
+    """A link works until the end of the due day (the practice's) plus the grace period."""
     days = current_app.config["LINK_EXPIRY_DAYS"]
-    return datetime.combine(due_on + timedelta(days=days + 1), time(), tzinfo=UTC)
+    return practice_time(due_on + timedelta(days=days + 1), 0)
 
 
 def round_expiry(work: Round) -> datetime:

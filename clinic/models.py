@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Model, utcnow
+from .note_structures import parts_of
 
 
 class Counselor(UserMixin, Model):  # type: ignore[misc]  # Flask-Login is untyped
@@ -27,6 +28,8 @@ class Counselor(UserMixin, Model):  # type: ignore[misc]  # Flask-Login is untyp
     # step of the last code accepted, so that no code works twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
+    # The counselor's own time zone (an IANA name) for reading times; None: the practice's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     couples: Mapped[list[Couple]] = relationship(back_populates="counselor")
     sign_ins: Mapped[list[SignIn]] = relationship(
@@ -334,11 +337,24 @@ class CounselingSession(Model):
     held_on: Mapped[date]
     next_steps: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How new notes are laid out (clinic.note_structures): "free", "soap", "dap" or "birp".
+    note_structure: Mapped[str] = mapped_column(String(10), default="free")
+    # Signing locks the notes and the record; a later change is an addendum.
+    signed_at: Mapped[datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
     couple: Mapped[Couple] = relationship()
     notes: Mapped[list[SessionNote]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionNote.id"
     )
+    addenda: Mapped[list[SessionAddendum]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionAddendum.id"
+    )
     discussed: Mapped[list[Assignment]] = relationship(secondary=session_assignment)
+    signed_by: Mapped[Counselor | None] = relationship()
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
 
 
 class SessionNote(Model):
@@ -349,7 +365,31 @@ class SessionNote(Model):
     # Shareable notes go into the couple's copy of the summary; the rest stay with the counselor.
     shared: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A structured note keeps each heading's text here (and all of it, headed, in text).
+    structure: Mapped[str] = mapped_column(String(10), default="free")
+    sections: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime | None]
     session: Mapped[CounselingSession] = relationship(back_populates="notes")
+
+    @property
+    def parts(self) -> list[tuple[str, str]]:
+        """(heading, text) pairs; one part with no heading for free text."""
+        return parts_of(self.structure, self.text, self.sections)
+
+
+class SessionAddendum(Model):
+    """Something added to a session's notes after it was signed: the notes stay as signed."""
+
+    __tablename__ = "session_addendum"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("counseling_session.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
+    text: Mapped[str] = mapped_column(Text)
+    # Like a note: shared ones go into the couple's copy, the rest stay with the counselor.
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session: Mapped[CounselingSession] = relationship(back_populates="addenda")
+    author: Mapped[Counselor | None] = relationship()
 
 
 class SafetyFlag(Model):

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from . import links
 from .audit import record
 from .catalog import snapshot, worksheets
-from .db import get_db, utcnow
+from .dates import today as practice_today
+from .db import get_db
 from .forms import CheckboxListField, Form
 from .mail.queue import invite, why_not
 from .mail.sending import send_now
@@ -24,7 +25,7 @@ from .worksheets.model import Worksheet
 
 def reasonable_due_date(_form: Form, field: DateField) -> None:
     """From today to two years out: a due date, not a typo."""
-    today = utcnow().date()
+    today = practice_today()
     if field.data and field.data < today:
         raise ValidationError("Please choose today or a later date.")
     if field.data and field.data > today + timedelta(days=731):
@@ -58,7 +59,7 @@ class AssignmentForm(Form):
         ]
         self.email_to.choices = []
         if self.due_on.data is None and not self.due_on.raw_data:  # a fresh form, not a post
-            self.due_on.data = utcnow().date() + timedelta(days=7)
+            self.due_on.data = practice_today() + timedelta(days=7)
 
     def offer_email(self, couple: Couple) -> AssignmentForm:
         """Offer to email each partner the app may email; on by default for a fresh form."""

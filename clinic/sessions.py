@@ -1,20 +1,23 @@
-"""Counseling sessions: date, notes (shared or counselor-only), next steps, what was discussed."""
+"""Counseling sessions: date, next steps, what was discussed, the notes' layout; the session
+page. The notes themselves, signing and addenda are notes.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from wtforms import BooleanField, DateField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length
+from werkzeug.wrappers import Response
+from wtforms import DateField, TextAreaField, ValidationError
+from wtforms.validators import InputRequired, Length
 
 from .access import get_couple_or_404, get_session_or_404
 from .audit import record
-from .dates import day
-from .db import get_db, utcnow
+from .dates import day, today
+from .db import get_db
 from .forms import CheckboxListField, Form
 from .history import couple_assignments
 from .links import only_this_computer, take_fresh_tokens
 from .models import CounselingSession, Couple, SessionNote
+from .noteforms import AddendumForm, NoteForm, note_form, practice_structure, structure_field
 from .rounds import (
     AssignmentForm,
     assign_many,
@@ -26,11 +29,10 @@ from .rounds import (
 from .security import login_required
 
 bp = Blueprint("sessions", __name__)
-NOTE_MAX = 4000
 
 
 def within_ten_years(_form: Form, field: DateField) -> None:
-    if field.data and abs((field.data - utcnow().date()).days) > 3653:
+    if field.data and abs((field.data - today()).days) > 3653:
         raise ValidationError("Please give a date within ten years of today.")
 
 
@@ -45,8 +47,7 @@ class SessionForm(Form):
         description="Goes into both copies of the summary.",
         validators=[Length(max=2000)],
     )
-    note = TextAreaField("A note (optional)", validators=[Length(max=NOTE_MAX)])
-    shared = BooleanField("The couple may see this note")
+    note_structure = structure_field()
 
     def __init__(self, couple: Couple, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -56,17 +57,11 @@ class SessionForm(Form):
         ]
 
 
-class NoteForm(Form):
-    text = TextAreaField(
-        "New note", validators=[DataRequired("Please write the note first."), Length(max=NOTE_MAX)]
-    )
-    shared = BooleanField("The couple may see this note")
-
-
 def _apply(form: SessionForm, meeting: CounselingSession) -> None:
     assert form.held_on.data is not None  # InputRequired
     meeting.held_on = form.held_on.data
     meeting.next_steps = (form.next_steps.data or "").strip()
+    meeting.note_structure = form.note_structure.data or practice_structure()
     chosen = set(form.discussed.data or [])
     meeting.discussed = [a for a in couple_assignments(meeting.couple) if a.id in chosen]
 
@@ -75,22 +70,35 @@ def _apply(form: SessionForm, meeting: CounselingSession) -> None:
 @login_required
 def new(couple_id: int) -> ResponseReturnValue:
     couple = get_couple_or_404(couple_id)
-    form = SessionForm(couple, held_on=utcnow().date())
-    return render_template("sessions/new.html", couple=couple, form=form)
+    form = SessionForm(couple, held_on=today(), note_structure=practice_structure())
+    return render_template("sessions/new.html", couple=couple, form=form, note=first_note())
+
+
+def first_note() -> NoteForm:
+    """The new-session page's note, laid out as the practice's notes are."""
+    return note_form(
+        practice_structure(), text_name="note", label="A note (optional)", required=False
+    )
 
 
 @bp.post("/couples/<id:couple_id>/sessions")
 @login_required
 def create(couple_id: int) -> ResponseReturnValue:
     couple = get_couple_or_404(couple_id)
-    form = SessionForm(couple)
-    if not form.validate_on_submit():
-        return render_template("sessions/new.html", couple=couple, form=form), 400
+    form, note = SessionForm(couple), first_note()
+    if not all([form.validate_on_submit(), note.validate()]):
+        return render_template("sessions/new.html", couple=couple, form=form, note=note), 400
     meeting = CounselingSession(couple=couple, held_on=form.held_on.data)
     _apply(form, meeting)
-    note = (form.note.data or "").strip()
-    if note:
-        meeting.notes.append(SessionNote(text=note, shared=form.shared.data))
+    if note.typed():
+        meeting.notes.append(
+            SessionNote(
+                text=note.typed(),
+                shared=note.shared.data,
+                structure=note.key,
+                sections=note.sections() or None,
+            )
+        )
     get_db().add(meeting)
     record("create_session", meeting)
     get_db().commit()
@@ -98,24 +106,26 @@ def create(couple_id: int) -> ResponseReturnValue:
     return redirect(url_for("sessions.show", session_id=meeting.id))
 
 
-def _show(
+def show_page(
     meeting: CounselingSession,
-    note_form: NoteForm | None = None,
+    note: NoteForm | None = None,
     assign_form: AssignmentForm | None = None,
     status: int = 200,
+    addendum: AddendumForm | None = None,
 ) -> ResponseReturnValue:
     return render_template(
         "sessions/show.html",
         meeting=meeting,
         couple=meeting.couple,
         # Forms not being posted start fresh, not from the other form's fields.
-        note_form=note_form or NoteForm(formdata=None),
+        note_form=note or note_form(meeting.note_structure, label="New note", formdata=None),
+        addendum_form=addendum or AddendumForm(formdata=None),
         assign_form=(assign_form or AssignmentForm(formdata=None)).offer_email(meeting.couple),
         offer=email_offer(meeting.couple),
         only_here=only_this_computer(),
         assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
         fresh=take_fresh_tokens(),
-        today=utcnow().date(),
+        today=today(),
         caution=caution_list(meeting.couple),
     ), status
 
@@ -123,18 +133,30 @@ def _show(
 @bp.get("/sessions/<id:session_id>")
 @login_required
 def show(session_id: int) -> ResponseReturnValue:
-    return _show(get_session_or_404(session_id))
+    return show_page(get_session_or_404(session_id))
+
+
+def signed_already(meeting: CounselingSession) -> Response:
+    """Back to a signed session, saying why nothing was changed."""
+    flash(
+        f"This session was signed on {day(meeting.signed_at, 'time')}, so it stays as it is. "
+        "Add an addendum instead."
+    )
+    return redirect(url_for("sessions.show", session_id=meeting.id) + "#notes")
 
 
 @bp.get("/sessions/<id:session_id>/edit")
 @login_required
 def edit(session_id: int) -> ResponseReturnValue:
     meeting = get_session_or_404(session_id)
+    if meeting.signed:
+        return signed_already(meeting)
     form = SessionForm(
         meeting.couple,
         held_on=meeting.held_on,
         next_steps=meeting.next_steps,
         discussed=[a.id for a in meeting.discussed],
+        note_structure=meeting.note_structure,
     )
     return render_template("sessions/edit.html", meeting=meeting, couple=meeting.couple, form=form)
 
@@ -143,6 +165,8 @@ def edit(session_id: int) -> ResponseReturnValue:
 @login_required
 def update(session_id: int) -> ResponseReturnValue:
     meeting = get_session_or_404(session_id)
+    if meeting.signed:
+        return signed_already(meeting)
     form = SessionForm(meeting.couple)
     if not form.validate_on_submit():
         return render_template(
@@ -155,35 +179,6 @@ def update(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("sessions.show", session_id=meeting.id))
 
 
-@bp.post("/sessions/<id:session_id>/notes")
-@login_required
-def add_note(session_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return _show(meeting, note_form=form, status=400)
-    assert form.text.data is not None  # DataRequired
-    meeting.notes.append(SessionNote(text=form.text.data.strip(), shared=form.shared.data))
-    record("add_note", meeting)
-    get_db().commit()
-    flash("Note added.")
-    return redirect(url_for("sessions.show", session_id=meeting.id) + "#notes")
-
-
-@bp.post("/sessions/<id:session_id>/notes/<id:note_id>/delete")
-@login_required
-def delete_note(session_id: int, note_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
-    note = next((n for n in meeting.notes if n.id == note_id), None)
-    if note is None:
-        abort(404)
-    meeting.notes.remove(note)
-    record("delete_note", meeting)
-    get_db().commit()
-    flash("Note deleted.")
-    return redirect(url_for("sessions.show", session_id=meeting.id) + "#notes")
-
-
 @bp.post("/sessions/<id:session_id>/assign")
 @login_required
 def assign_next(session_id: int) -> ResponseReturnValue:
@@ -192,9 +187,9 @@ def assign_next(session_id: int) -> ResponseReturnValue:
     form = AssignmentForm().offer_email(meeting.couple)
     if meeting.couple.archived_at is not None:
         form.form_errors.append("This couple is archived. Restore them to assign worksheets.")
-        return _show(meeting, assign_form=form, status=400)
+        return show_page(meeting, assign_form=form, status=400)
     if not form.validate_on_submit() or not confirmed(meeting.couple, form):
-        return _show(meeting, assign_form=form, status=400)
+        return show_page(meeting, assign_form=form, status=400)
     made, messages = assign_many(meeting.couple, form, session_id=meeting.id)
     get_db().commit()
     flash_assigned(made, messages)

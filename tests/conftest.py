@@ -36,6 +36,7 @@ def _config(url: str, **extra: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-" + "k" * 40,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "WTF_CSRF_ENABLED": False,
+        "TIMEZONE": "UTC",  # not the machine's: a test names the zone it is about
         **extra,
     }
 
@@ -242,6 +243,7 @@ def counselor(make_counselor: Callable[..., int], auth: Auth) -> int:
 @pytest.fixture
 def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
     """Assign a worksheet as a counselor would; returns its id and each partner's token."""
+    from clinic.dates import today
     from clinic.links import take_fresh_tokens
     from clinic.rounds import assign
 
@@ -250,7 +252,7 @@ def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
     ) -> tuple[int, list[str]]:
         with app.test_request_context():
             couple = get_db().get(Couple, couple_id)
-            due = db.utcnow().date() + timedelta(days=due_in_days)
+            due = today() + timedelta(days=due_in_days)  # the practice's day
             assignment = assign(couple, slug, due, note)
             get_db().commit()
             tokens = take_fresh_tokens()

@@ -62,6 +62,8 @@ RECORDED = [
     ("post", "/sessions/{session}", {"held_on": TODAY}, "update_session", S),
     ("post", "/sessions/{session}/notes", {"text": "Talked"}, "add_note", S),
     ("post", "/sessions/{session}/notes/{note}/delete", {}, "delete_note", S),
+    ("post", "/sessions/{session}/notes/{note}", {"text": "Talked more"}, "update_note", S),
+    ("post", "/sessions/{session}/sign", {}, "sign_session", S),
     ("post", "/sessions/{session}/assign", ASSIGN, "assign", A),
 ]
 
@@ -106,6 +108,8 @@ NOT_HERE = {
     "outbox.retry",  # test_mail: retry_message (a message, not a counselor's record)
     "respond.start",  # test_respond: open_link
     "respond.save",  # a partner's drafts, saved as they type; sending is submit_response
+    "account.change_time_zone",  # test_local_time: change_time_zone
+    "notes.add_addendum",  # test_notes: add_addendum (needs a signed session)
 }
 
 

@@ -17,7 +17,8 @@ from clinic.dates import day
         ("medium", "Feb 29, 2028"),
         ("short", "Feb 29"),
         ("month_day", "February 29"),
-        ("time", "Feb 29, 07:05"),
+        ("time", "Feb 29, 07:05 UTC"),
+        ("full_time", "Feb 29, 2028, 07:05 UTC"),
     ],
 )
 def test_each_style(style, expected):

@@ -39,7 +39,7 @@ def test_db_upgrade_says_what_it_upgraded(make_app, tmp_path):
         command.upgrade(alembic_config(url), "0003")
     result = app.test_cli_runner().invoke(args=["db-upgrade"])
     assert "Upgraded the database" in result.output
-    assert "from revision 0003 to 0006" in result.output
+    assert "from revision 0003 to 0008" in result.output
 
 
 def test_older_audit_events_learn_their_couple(make_app, tmp_path):

@@ -21,6 +21,7 @@ from clinic.models import (
     Partner,
     Response,
     Round,
+    SessionAddendum,
     SessionNote,
     WorksheetVersion,
 )
@@ -52,6 +53,8 @@ def couple(app, client, counselor, make_couple, make_assignment, submit_answers)
     with app.app_context():
         get_db().scalars(select(SessionNote)).first().shared = False
         get_db().commit()
+    client.post("/sessions/1/sign")  # and a word added after signing
+    client.post("/sessions/1/addenda", data={"addendum": "zebranote addendum"})
     return couple_id
 
 
@@ -106,6 +109,7 @@ def test_the_export_holds_every_record_and_both_pdfs_of_each_session(app, client
             "response": rows(Response, Response.assignment_id.in_(ids)),
             "counseling_session": meetings,
             "session_note": rows(SessionNote),
+            "session_addendum": rows(SessionAddendum),
             "worksheet_version": rows(WorksheetVersion),
         }
         for name, rows in expected.items():
@@ -185,6 +189,7 @@ def test_deleting_a_couple_leaves_no_row_behind(app, client, couple, other):
         assert len(db.scalars(select(Response)).all()) == 2
         assert db.scalars(select(CounselingSession)).all() == []
         assert db.scalars(select(SessionNote)).all() == []
+        assert db.scalars(select(SessionAddendum)).all() == []
         event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (event.action, event.target_id, event.couple_id) == ("delete_couple", couple, couple)
         # The audit log keeps its events about the couple: ids and actions only.

@@ -12,7 +12,7 @@ from flask import current_app
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .. import ROOT
-from ..dates import day
+from ..dates import day, in_zone, practice_zone
 from .senders import Outgoing
 
 KINDS = ("invitation", "reminder", "both_sent", "digest", "test")
@@ -41,9 +41,10 @@ def compose(kind: str, recipient: str, **context: Any) -> Outgoing:
     """The message of this kind for this recipient, in the practice's wording."""
     env = _environment()
     context = {"practice": current_app.config["PRACTICE_NAME"], **context}
-    text = env.get_template(f"{kind}.txt").render(context)
+    with in_zone(practice_zone()):  # a partner reads the practice's days, whoever pressed Send
+        text = env.get_template(f"{kind}.txt").render(context)
+        html = env.get_template(f"{kind}.html").render(context)
     first, _, body = text.partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"mail/{kind}.txt must start with a line 'Subject: ...'")
-    html = env.get_template(f"{kind}.html").render(context)
     return Outgoing(recipient, first.removeprefix("Subject:").strip(), body.lstrip("\n"), html)

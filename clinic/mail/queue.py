@@ -4,12 +4,13 @@ counselor's request. A queued message holds no token and no client content."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..dates import local_date, practice_time, practice_zone
 from ..db import get_db, utcnow
 from ..models import (
     Assignment,
@@ -87,11 +88,12 @@ def _add_unique(message: Message) -> bool:
 
 
 def reminder_times(due_on: date) -> list[datetime]:
-    """When reminders are due for a due date: REMINDER_DAYS around it, at REMINDER_HOUR UTC."""
+    """When reminders are due for a due date: REMINDER_DAYS around it, at REMINDER_HOUR on the
+    practice's clock (the same local hour in summer and in winter)."""
     config = current_app.config
     days = sorted(int(d) for d in config["REMINDER_DAYS"])[: int(config["MAX_REMINDERS"])]
-    hour = time(int(config["REMINDER_HOUR"]), tzinfo=UTC)
-    return [datetime.combine(due_on + timedelta(days=d), hour) for d in days]
+    hour = int(config["REMINDER_HOUR"])
+    return [practice_time(due_on + timedelta(days=d), hour) for d in days]
 
 
 def schedule_reminders() -> int:
@@ -162,7 +164,7 @@ def schedule_digests() -> int:
     if current_app.config["COUNSELOR_NOTICE"] != "daily":
         return 0
     now = utcnow()
-    at = datetime.combine(now.date(), time(int(current_app.config["REMINDER_HOUR"]), tzinfo=UTC))
+    at = digest_until(now)
     if now < at:
         return 0
     db = get_db()
@@ -175,11 +177,17 @@ def schedule_digests() -> int:
                     kind="digest",
                     recipient=counselor.email,
                     next_try_at=now,
-                    key=f"digest:{counselor.id}:{now.date().isoformat()}",
+                    key=f"digest:{counselor.id}:{at.date().isoformat()}",
                 )
             )
     db.commit()
     return made
+
+
+def digest_until(moment: datetime) -> datetime:
+    """REMINDER_HOUR on the practice's day of moment: a daily digest covers the day before it."""
+    hour = int(current_app.config["REMINDER_HOUR"])
+    return practice_time(local_date(moment, practice_zone()), hour)
 
 
 def digest_assignments(counselor: Counselor, until: datetime) -> list[Assignment]:

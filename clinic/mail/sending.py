@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import smtplib
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
 
+from ..dates import today
 from ..db import get_db, utcnow
 from ..links import external_url, issue_link, link_url
 from ..models import Counselor, Link, Message
@@ -26,6 +27,7 @@ from .queue import (
     PARTNER_KINDS,
     address_of,
     digest_assignments,
+    digest_until,
     schedule_digests,
     schedule_reminders,
     still_to_send,
@@ -130,7 +132,7 @@ def _compose(message: Message, url: str) -> Outgoing:
             url=url,
             count=len(waiting),
             due=due,
-            overdue=due < utcnow().date(),
+            overdue=due < today(),
             until=link.expires_at if link else None,
         )
     counselor = get_db().get(Counselor, message.counselor_id)
@@ -142,8 +144,7 @@ def _compose(message: Message, url: str) -> Outgoing:
             "both_sent", message.recipient, counselor_name=counselor.name, review_url=review
         )
     if message.kind == "digest":
-        hour = time(int(current_app.config["REMINDER_HOUR"]), tzinfo=UTC)
-        until = datetime.combine(message.created_at.date(), hour)
+        until = digest_until(message.created_at)
         urls = [
             external_url("reviews.show", assignment_id=a.id)
             for a in digest_assignments(counselor, until)

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import ROOT
+from ..dates import today
 from ..db import get_db, utcnow
 from ..models import CounselingSession, Couple, WorksheetVersion
 from ..summaries.document import COPIES, build_document
@@ -95,4 +96,4 @@ def export_zip(couple: Couple) -> tuple[bytes, str]:
                     add(entry["file"], pdf)
                 data["summaries"].append(entry)
         add("couple.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return buffer.getvalue(), f"{folder}-{utcnow().date()}.zip"
+    return buffer.getvalue(), f"{folder}-{today()}.zip"

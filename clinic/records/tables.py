@@ -23,6 +23,7 @@ from ..models import (
     Round,
     RoundPartner,
     SafetyFlag,
+    SessionAddendum,
     SessionNote,
     session_assignment,
 )
@@ -58,6 +59,7 @@ COUPLE_ROWS: dict[str, Rows] = {
     "response": lambda couple: Response.assignment_id.in_(_assignments(couple)),
     "session_assignment": lambda couple: session_assignment.c.session_id.in_(_sessions(couple)),
     "session_note": lambda couple: SessionNote.session_id.in_(_sessions(couple)),
+    "session_addendum": lambda couple: SessionAddendum.session_id.in_(_sessions(couple)),
     "safety_flag": lambda couple: SafetyFlag.couple_id == couple,
     # Invitations, reminders and the counselor's notes about this couple's work.
     "message": lambda couple: or_(

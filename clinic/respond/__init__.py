@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 
 from .. import throttle
 from ..catalog import stored_worksheet
+from ..dates import use_practice_zone
 from ..db import get_db
 from ..links import find_link
 from ..models import Link, Response, RoundPartner
@@ -37,6 +38,7 @@ from .pages import started_link as _started_link
 
 bp = Blueprint("respond", __name__)
 bp.register_error_handler(CSRFError, expired)
+bp.before_request(use_practice_zone)  # a partner reads the practice's days and times
 
 
 @bp.after_request

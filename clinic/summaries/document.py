@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from flask import current_app
 from sqlalchemy import select
 
+from ..dates import local_date, practice_zone, viewer_zone
 from ..db import get_db
 from ..history import couple_assignments, couple_trends, review_of
 from ..models import Assignment, CounselingSession
@@ -43,6 +44,29 @@ class OverviewLine:
 
 
 @dataclass(frozen=True)
+class NoteBlock:
+    """One note as it reads: (heading, text) parts, a heading empty for free text."""
+
+    parts: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def plain(cls, text: str) -> NoteBlock:
+        return cls((("", text),))
+
+    def __str__(self) -> str:
+        return "\n\n".join(f"{h}\n{t}" if h else t for h, t in self.parts)
+
+
+@dataclass(frozen=True)
+class AddendumLine:
+    """Something added after the session was signed, with who added it and when."""
+
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class FlagLine:
     """An open safety concern, for the counselor's copy only."""
 
@@ -67,16 +91,28 @@ class SummaryDocument:
     names: tuple[str, str]
     overview: tuple[OverviewLine, ...]
     reviews: tuple[WorksheetReview, ...]
-    notes: tuple[str, ...]
+    # Plain strings are taken as free-text notes (NoteBlock.plain).
+    notes: tuple[NoteBlock, ...]
     next_steps: str
     seek_help: str
     document_id: str
     # The counselor's copy only: notes the counselor kept for themselves, open safety flags.
-    counselor_notes: tuple[str, ...] = ()
+    counselor_notes: tuple[NoteBlock, ...] = ()
     flags: tuple[FlagLine, ...] = ()
     crisis: tuple[CrisisResource, ...] = ()
+    # Once the session is signed: who signed and when, and what was added after (the couple's
+    # copy holds only the shared addenda).
+    signed_by: str = ""
+    signed_at: datetime | None = None
+    addenda: tuple[AddendumLine, ...] = ()
+    counselor_addenda: tuple[AddendumLine, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("notes", "counselor_notes"):
+            blocks = tuple(
+                NoteBlock.plain(n) if isinstance(n, str) else n for n in getattr(self, name)
+            )
+            object.__setattr__(self, name, blocks)
         if self.copy not in COPIES:
             raise ValueError(f"copy must be one of {COPIES}, not {self.copy!r}")
         if not DOCUMENT_ID_RE.fullmatch(self.document_id):
@@ -84,7 +120,7 @@ class SummaryDocument:
                 "document_id must be 1 to 40 letters, digits or -, starting with a letter or "
                 f"digit (it goes into the file name), not {self.document_id!r}"
             )
-        if self.copy == "couple" and (self.counselor_notes or self.flags):
+        if self.copy == "couple" and (self.counselor_notes or self.counselor_addenda or self.flags):
             raise ValueError("the couple's copy holds no counselor-only notes or safety flags")
         if len(self.names) != 2:
             raise ValueError("names must hold exactly two partner names")
@@ -128,6 +164,7 @@ def build_document(
     couple = meeting.couple
     first, second = couple.partners
     for_couple = copy == "couple"
+    zone = practice_zone() if for_couple else viewer_zone()  # whose days the dates are
     assignments = couple_assignments(couple)
     previous = get_db().scalar(
         select(CounselingSession.held_on)
@@ -141,14 +178,14 @@ def build_document(
     since = [
         a
         for a in reversed(assignments)
-        if (previous is None or a.created_at.date() > previous)
-        and a.created_at.date() <= meeting.held_on
+        if (previous is None or local_date(a.created_at, practice_zone()) > previous)
+        and local_date(a.created_at, practice_zone()) <= meeting.held_on
         and not (for_couple and a.id in leave_out)
     ]
     overview = tuple(
         OverviewLine(
             title=a.worksheet_version.title,
-            assigned_on=a.created_at.date(),
+            assigned_on=local_date(a.created_at, zone),
             due=a.due_on,
             status_a=a.partner_status(first),
             status_b=a.partner_status(second),
@@ -177,14 +214,22 @@ def build_document(
             FlagLine(
                 f.partner.display_name,
                 f.assignment.worksheet_version.title,
-                f.raised_at.date(),
+                local_date(f.raised_at, zone),
                 tuple(flagged_prompts(f)),
             )
             for f in open_flags(couple)
         )
     )
-    shared = tuple(n.text for n in meeting.notes if n.shared)
-    kept = () if for_couple else tuple(n.text for n in meeting.notes if not n.shared)
+    shared = tuple(NoteBlock(tuple(n.parts)) for n in meeting.notes if n.shared)
+    kept = (
+        ()
+        if for_couple
+        else tuple(NoteBlock(tuple(n.parts)) for n in meeting.notes if not n.shared)
+    )
+    added = [
+        (a.shared, AddendumLine(a.author.name if a.author else "", a.created_at, a.text))
+        for a in meeting.addenda
+    ]
     return SummaryDocument(
         practice=current_app.config["PRACTICE_NAME"],
         counselor=couple.counselor.name,
@@ -201,4 +246,8 @@ def build_document(
         document_id=f"S{meeting.id}",
         flags=flags,
         crisis=tuple(crisis_resources()),
+        signed_by=meeting.signed_by.name if meeting.signed_by else "",
+        signed_at=meeting.signed_at,
+        addenda=tuple(line for is_shared, line in added if is_shared),
+        counselor_addenda=() if for_couple else tuple(line for s, line in added if not s),
     )

@@ -18,6 +18,7 @@ from flask import current_app, render_template
 from markupsafe import Markup
 
 from .. import ROOT
+from ..dates import in_zone, practice_zone, viewer_zone
 from ..worksheets.answers import display
 from .document import SummaryDocument
 
@@ -58,8 +59,10 @@ def _size(text: str) -> int:
 def summary_size(doc: SummaryDocument) -> tuple[int, int]:
     """(characters, rows): what the layout will have to set, counted without rendering."""
     texts: list[str] = [doc.practice, doc.counselor, doc.couple_label, *doc.names]
-    texts += [doc.next_steps, doc.seek_help, *doc.notes, *doc.counselor_notes]
+    texts += [doc.next_steps, doc.seek_help, *map(str, (*doc.notes, *doc.counselor_notes))]
+    texts += [a.text for a in (*doc.addenda, *doc.counselor_addenda)]
     rows = len(doc.overview) + len(doc.notes) + len(doc.counselor_notes)
+    rows += len(doc.addenda) + len(doc.counselor_addenda)
     for line in doc.overview:
         texts += [line.title, line.status_a, line.status_b]
     for review in doc.reviews:
@@ -131,17 +134,19 @@ CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.S)
 
 
 def render_summary_html(doc: SummaryDocument) -> str:
-    """The summary as one self-contained HTML document (needs an app context)."""
-    html = render_template(
-        TEMPLATE,
-        doc=doc,
-        # Our own stylesheet, read from the package: never anything a person typed.
-        css=Markup(CSS_COMMENT_RE.sub("", CSS_PATH.read_text(encoding="utf-8"))),
-        title=pdf_title(doc),
-        answer=_answer,
-        t=breakable,
-        score=_score,
-    )
+    """The summary as one self-contained HTML document (needs an app context). The couple's
+    copy reads in the practice's time zone, the counselor's in the counselor's."""
+    with in_zone(practice_zone() if doc.for_couple else viewer_zone()):
+        html = render_template(
+            TEMPLATE,
+            doc=doc,
+            # Our own stylesheet, read from the package: never anything a person typed.
+            css=Markup(CSS_COMMENT_RE.sub("", CSS_PATH.read_text(encoding="utf-8"))),
+            title=pdf_title(doc),
+            answer=_answer,
+            t=breakable,
+            score=_score,
+        )
     return INDENT_RE.sub("\n", html)
 
 

@@ -49,6 +49,7 @@ def live_config(database_url: str, **extra: Any) -> dict[str, Any]:
         "SECRET_KEY": secrets.token_hex(32),
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "WTF_CSRF_ENABLED": True,
+        "TIMEZONE": "UTC",  # not the machine's, so pages read the same everywhere
         **extra,
     }
 
