@@ -24,6 +24,7 @@ from .rounds import (
     flash_assigned,
 )
 from .security import login_required
+from .summaries.renders import forget_session
 
 bp = Blueprint("sessions", __name__)
 NOTE_MAX = 4000
@@ -180,6 +181,7 @@ def delete_note(session_id: int, note_id: int) -> ResponseReturnValue:
     meeting.notes.remove(note)
     record("delete_note", meeting)
     get_db().commit()
+    forget_session(meeting.id)  # no PDF kept on disk still holds the deleted note
     flash("Note deleted.")
     return redirect(url_for("sessions.show", session_id=meeting.id) + "#notes")
 
