@@ -19,6 +19,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -26,7 +27,7 @@ from .. import throttle
 from ..catalog import stored_worksheet
 from ..db import get_db, utcnow
 from ..links import find_link
-from ..models import Link, Response, RoundPartner
+from ..models import Assignment, Link, Response, RoundPartner, WorksheetVersion
 from ..security import client_address
 from . import operations
 from .operations import form_values, section_index, worksheet_of
@@ -160,13 +161,37 @@ def _session_link(round_id: int, partner_id: int) -> Link:
 
 
 def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[Response, Link]:
-    """This browser's own response through a link it started with and that still works."""
-    db = get_db()
-    query = select(Response).where(Response.id == response_id)
-    response = db.scalar(query.with_for_update() if for_update else query)
-    if response is None:
+    """This browser's own response through a link it started with and that still works: one
+    indexed query that brings the assignment and its worksheet version along. for_update locks
+    the response (on SQLite: takes the write lock) until the view commits."""
+    started = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
+    if not started:
         abort(404)
-    return response, _session_link(response.assignment.round_id, response.partner_id)
+    query = (
+        select(Response, Link)
+        .join(Response.assignment)
+        .join(
+            Link,
+            (Link.round_id == Assignment.round_id) & (Link.partner_id == Response.partner_id),
+        )
+        .where(
+            Response.id == response_id,
+            Link.id.in_(started),
+            Link.revoked_at.is_(None),
+            Link.expires_at > utcnow(),
+        )
+        .options(
+            contains_eager(Response.assignment)
+            .joinedload(Assignment.worksheet_version, innerjoin=True)
+            .defer(WorksheetVersion.source)  # read only for a version no longer current
+        )
+        .order_by(Link.id.desc())
+        .limit(1)
+    )
+    found = get_db().execute(query.with_for_update(of=Response) if for_update else query).first()
+    if found is None:
+        abort(404)
+    return found[0], found[1]
 
 
 def _render(
@@ -216,6 +241,7 @@ def save(response_id: int) -> ResponseReturnValue:
     response, link = get_response_or_404(response_id, for_update=True)
     worksheet = worksheet_of(response)
     background = request.form.get("autosave") == "1"
+    operations.note_use(link)
     if response.locked:
         get_db().rollback()
         message = operations.locked_message(response)
