@@ -68,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         security,
         sessions,
         summaries,
+        templating,
     )
     from .mail.queue import why_not
     from .worksheets.answers import display, is_concern
@@ -79,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     logs.init_app()
     dates.init_app(app)
+    templating.init_app(app)
     app.jinja_env.globals.update(
         display=display,
         is_concern=is_concern,
