@@ -1,12 +1,12 @@
-"""Benchmark start-up: make bench (or .venv/bin/python bench/start.py).
+"""Benchmark start-up: make bench (or .venv/bin/python bench/start.py [--tree PATH]).
 
-Each run is a fresh Python process on a migrated SQLite database with one counselor: it imports
+Each run is a fresh Python process on a migrated SQLite database (no counselor yet): it imports
 clinic, calls create_app() and serves its first request (the sign-in page), timing from just
 before the import to the end of that response, and says which slow modules were imported on
 the way. The first run fills the compiled-template cache in the instance folder, as a fresh
 installation's first process does; the figures are medians of all runs. CPU seconds are printed
-too: on a shared machine they move less than the wall clock. Goal: first request within 0.4 s; alembic, WeasyPrint and the rest of HEAVY never
-imported. Ends with one line per figure (medians).
+too: on a shared machine they move less than the wall clock. Goal: the first request within
+0.4 s; alembic, WeasyPrint and the rest of HEAVY never imported. Ends with one line per figure.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ print(json.dumps({{
 """
 
 
-def run(env: dict[str, str]) -> dict[str, object]:
+def run(env: dict[str, str], tree: Path) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD.format(heavy=HEAVY)],
         env=env,
-        cwd=ROOT,
+        cwd=tree,
         check=True,
         capture_output=True,
         text=True,
@@ -58,17 +58,19 @@ def run(env: dict[str, str]) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the code tree to start")
     args = parser.parse_args()
+    tree = args.tree.resolve()
     with tempfile.TemporaryDirectory() as folder:
         env = {
             **os.environ,
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(tree),
             "CLINIC_INSTANCE_PATH": folder,
             "DATABASE_URL": f"sqlite:///{folder}/clinic.sqlite3",
         }
         flask = [sys.executable, "-m", "flask", "--app", "clinic"]
-        subprocess.run([*flask, "db-upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-        runs = [run(env) for _ in range(args.runs)]
+        subprocess.run([*flask, "db-upgrade"], env=env, cwd=tree, check=True, capture_output=True)
+        runs = [run(env, tree) for _ in range(args.runs)]
     created = statistics.median(float(str(r["create_app"])) for r in runs)
     first = statistics.median(float(str(r["first_request"])) for r in runs)
     cpu = statistics.median(float(str(r["cpu"])) for r in runs)
