@@ -103,7 +103,7 @@ def test_a_reader_that_then_writes_does_not_fail_on_a_stale_snapshot(app, counse
         assert couples(app) == 3
 
 
-def _grab_write_lock(app: Flask) -> bool:
+def grab_write_lock(app: Flask) -> bool:
     """Can another connection take the write lock right now, without waiting?"""
     path = sqlite_path(app.config["DATABASE_URL"])
     assert path is not None
@@ -144,7 +144,7 @@ def test_no_transaction_is_open_while_a_page_renders(app, client, counselor, mak
 @sqlite_only
 def test_a_page_being_rendered_leaves_the_write_lock_free(app, client, counselor, make_couple):
     make_couple(counselor)
-    with during_render(app, lambda: _grab_write_lock(app)) as free:
+    with during_render(app, lambda: grab_write_lock(app)) as free:
         assert client.get("/").status_code == 200
     assert free == [True]
 
@@ -152,7 +152,7 @@ def test_a_page_being_rendered_leaves_the_write_lock_free(app, client, counselor
 @sqlite_only
 def test_a_writing_request_takes_the_lock_only_to_write(app, client, counselor, make_couple):
     couple_id = make_couple(counselor)
-    with during_render(app, lambda: _grab_write_lock(app)) as free:
+    with during_render(app, lambda: grab_write_lock(app)) as free:
         # A form with a mistake: read, nothing written, the page again with the message.
         response = client.post(f"/couples/{couple_id}", data={"label": ""})
     assert response.status_code == 400

@@ -19,7 +19,7 @@ from clinic.summaries import pdf
 
 from . import test_summaries
 from .conftest import FIXTURES, PASSWORD, TEST_DATABASE_URL
-from .test_locks import WAIT, _grab_write_lock
+from .test_locks import WAIT, grab_write_lock
 from .test_summaries import couple_copy, pdf_text
 
 meeting = test_summaries.meeting  # the fixture: a session with both partners' answers and notes
@@ -65,7 +65,7 @@ def test_past_the_limit_a_calm_page_says_when_to_try_again(app, client, meeting,
     app.config["PDF_RENDER_WAIT_SECONDS"] = 0  # no waiting for a turn in this test
     renders = Renders(monkeypatch, hold=True)
     if not TEST_DATABASE_URL:
-        renders.check = lambda: (get_db().in_transaction(), _grab_write_lock(app))
+        renders.check = lambda: (get_db().in_transaction(), grab_write_lock(app))
     else:
         renders.check = lambda: (get_db().in_transaction(), True)
     first: list[Any] = []
