@@ -18,8 +18,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -27,9 +25,10 @@ from .. import throttle
 from ..catalog import stored_worksheet
 from ..db import get_db, utcnow
 from ..links import find_link
-from ..models import Assignment, Link, Response, RoundPartner, WorksheetVersion
+from ..models import Link, Response, RoundPartner
 from ..security import client_address
 from . import operations
+from .lookup import own_response
 from .operations import form_values, section_index, worksheet_of
 
 bp = Blueprint("respond", __name__)
@@ -161,37 +160,13 @@ def _session_link(round_id: int, partner_id: int) -> Link:
 
 
 def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[Response, Link]:
-    """This browser's own response through a link it started with and that still works: one
-    indexed query that brings the assignment and its worksheet version along. for_update locks
-    the response (on SQLite: takes the write lock) until the view commits."""
+    """This browser's own response through a link it started with and that still works, in one
+    query (the assignment and worksheet version come along); for_update locks it."""
     started = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
-    if not started:
-        abort(404)
-    query = (
-        select(Response, Link)
-        .join(Response.assignment)
-        .join(
-            Link,
-            (Link.round_id == Assignment.round_id) & (Link.partner_id == Response.partner_id),
-        )
-        .where(
-            Response.id == response_id,
-            Link.id.in_(started),
-            Link.revoked_at.is_(None),
-            Link.expires_at > utcnow(),
-        )
-        .options(
-            contains_eager(Response.assignment)
-            .joinedload(Assignment.worksheet_version, innerjoin=True)
-            .defer(WorksheetVersion.source)  # read only for a version no longer current
-        )
-        .order_by(Link.id.desc())
-        .limit(1)
-    )
-    found = get_db().execute(query.with_for_update(of=Response) if for_update else query).first()
+    found = own_response(response_id, started, for_update=for_update)
     if found is None:
         abort(404)
-    return found[0], found[1]
+    return found
 
 
 def _render(
