@@ -44,6 +44,7 @@ lint: $(VENV)/.test-extras
 
 bench: $(VENV)/.test-extras
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/start.py
 
 # make screenshots: pictures of the main pages in docs/screenshots/ (needs Debian's chromium)
 screenshots: $(VENV)/.test-extras

@@ -68,6 +68,13 @@ QUICK_EXIT_URL = "https://www.wikipedia.org/"
 LINK_ATTEMPTS_PER_ADDRESS = 60
 LINK_THROTTLE_MINUTES = 10
 
+# PDFs made at once in each app process; more exports wait, then get "try again in a moment".
+PDF_RENDERS = 1
+# Seconds an export waits for its turn before that page (HTTP 503 with Retry-After).
+PDF_RENDER_WAIT_SECONDS = 3
+# Summary PDFs kept by content in instance/pdf-cache (0: none), so none is made twice.
+PDF_CACHE_FILES = 200
+
 # The "when to seek more help" text at the end of every session summary.
 SEEK_HELP_TEXT = (
     "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "

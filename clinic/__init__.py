@@ -69,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         security,
         sessions,
         summaries,
+        templating,
     )
     from .mail.queue import why_not
     from .worksheets.answers import display, is_concern
@@ -81,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app()
     dates.init_app(app)
     notes.init_app(app)
+    templating.init_app(app)
     app.jinja_env.globals.update(
         display=display,
         is_concern=is_concern,

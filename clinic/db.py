@@ -4,13 +4,14 @@ configuration the migration commands use."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, current_app, g
+from flask import Flask, before_render_template, current_app, g, template_rendered
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -86,9 +87,10 @@ def make_engine(url: str) -> Engine:
     """An engine with the SQLite settings that keep concurrent requests from failing."""
     path = sqlite_path(url)
     if path is None:
-        if url.startswith("sqlite"):
-            return create_engine(url)
-        return create_engine(url, pool_pre_ping=True)
+        memory = url.startswith("sqlite")
+        engine = create_engine(url) if memory else create_engine(url, pool_pre_ping=True)
+        _watch_writes(engine, lock_first=False)
+        return engine
     # SQLite makes its -wal and -shm files with the database file's mode: made 0600 first here,
     # all three stay private to the app's user.
     for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -108,17 +110,84 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        # A deferred transaction that later writes can fail at once with "database is locked";
-        # taking the write lock up front makes concurrent requests wait their turn instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader: in WAL mode it blocks neither other readers nor the one writer.
+        conn.exec_driver_sql("BEGIN")
 
+    _watch_writes(engine, lock_first=True)
     return engine
+
+
+WROTE = "clinic.wrote"  # in a connection's info: its transaction has written or locked rows
+WRITE_RE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.I)
+
+
+def _watch_writes(engine: Engine, *, lock_first: bool) -> None:
+    """Note in each transaction when it first writes; with lock_first (SQLite), take the write
+    lock just before.
+
+    On SQLite a deferred transaction that has read and then writes can fail at once with
+    "database is locked" (its snapshot may be stale), so it never upgrades: before its first
+    write, SELECT ... FOR UPDATE or SAVEPOINT, the reader ends (it changed nothing) and BEGIN
+    IMMEDIATE takes the write lock, waiting its turn up to busy_timeout. What it reads from then
+    on is current and nobody else writes until it commits: PostgreSQL's READ COMMITTED or
+    better, so code written for one is right on the other (read with FOR UPDATE what a write
+    depends on).
+    """
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.info[WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(
+        conn: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if conn.info.get(WROTE, True) or not _writes(statement, context):
+            return
+        conn.info[WROTE] = True
+        if lock_first:
+            cursor.execute("COMMIT")
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+def _writes(statement: str, context: Any) -> bool:
+    """Does this statement write, or read to write (FOR UPDATE, which SQLite leaves out)?"""
+    if WRITE_RE.match(statement):
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
+def has_written(session: Session) -> bool:
+    """Whether this session's transaction has written (on SQLite: holds the write lock)."""
+    return session.in_transaction() and bool(session.connection().info.get(WROTE, False))
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["clinic.db"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+    # Views render last, after reading; the transaction ends before the template runs, not at
+    # teardown, and again after it for whatever the template loaded on the way.
+    before_render_template.connect(_end_reading, app)
+    template_rendered.connect(_end_reading, app)
+
+
+def end_reading() -> None:
+    """End the current transaction if it has only read: it is done with the database (about to
+    render a template or a PDF). One that wrote is the view's to commit or roll back."""
+    session = g.get("db")
+    if session is None or not session.in_transaction():
+        return
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        return
+    if has_written(session):
+        return
+    session.commit()  # nothing to write: ends the snapshot and gives the connection back
+
+
+def _end_reading(_app: Flask, **_extra: Any) -> None:
+    end_reading()
 
 
 def get_db() -> Session:

@@ -30,6 +30,16 @@ WORKSHEET_DIRS: list[str] = []
 LINK_EXPIRY_DAYS = 21
 LINK_ATTEMPTS_PER_ADDRESS = 60
 LINK_THROTTLE_MINUTES = 10
+# PDFs made at once per process. WeasyPrint's layout is Python holding the GIL: two renders in
+# one process take twice as long each, hold twice the memory (up to ~120 MB each) and slow the
+# process's other threads, so one, with two gunicorn processes, keeps pages and autosaves quick.
+PDF_RENDERS = 1
+# How long an export waits for a free render before "try again in a moment" (HTTP 503): a
+# typical summary takes under a second, the largest about 2.5 s.
+PDF_RENDER_WAIT_SECONDS = 3
+# PDFs kept in instance/pdf-cache, by content, so the same summary is not made twice; the least
+# recently used go first past this many (0: keep none). They go with their session or couple.
+PDF_CACHE_FILES = 200
 SEEK_HELP_TEXT = (
     "If you feel unsafe at home, or one of you is thinking of self-harm, do not wait for the next "
     "session. Call your local emergency number, or a crisis line in your area, at any hour."

@@ -14,6 +14,7 @@ from .models import CounselingSession, SessionAddendum, SessionNote
 from .noteforms import AddendumForm, NoteForm, check_setting, note_form
 from .security import login_required
 from .sessions import show_page, signed_already
+from .summaries.renders import forget_session
 
 bp = Blueprint("notes", __name__)
 
@@ -88,6 +89,7 @@ def update(session_id: int, note_id: int) -> ResponseReturnValue:
     note.updated_at = utcnow()
     record("update_note", meeting)
     get_db().commit()
+    forget_session(meeting.id)  # no PDF kept on disk still holds the note's old words
     return _back(meeting, "Note saved.")
 
 
@@ -101,6 +103,7 @@ def delete(session_id: int, note_id: int) -> ResponseReturnValue:
     meeting.notes.remove(note)
     record("delete_note", meeting)
     get_db().commit()
+    forget_session(meeting.id)  # no PDF kept on disk still holds the deleted note
     return _back(meeting, "Note deleted.")
 
 

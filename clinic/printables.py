@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup
 
 from . import ROOT
-from .summaries.pdf import CSS_COMMENT_RE, INDENT_RE, html_to_pdf, make_fetcher
+from .summaries.pdf import CSS_COMMENT_RE, INDENT_RE, write_pdf
 from .worksheets.model import Question, Worksheet
 
 TEMPLATE = "library/blank.html"
@@ -47,14 +47,12 @@ def blank_html(worksheet: Worksheet) -> str:
 
 
 def render_blank(worksheet: Worksheet, *, fetcher: Any = None) -> bytes:
-    """The blank as a tagged PDF (PDF/UA-1). Needs an app context."""
-    fetcher = fetcher if fetcher is not None else make_fetcher()
-    data = html_to_pdf(blank_html(worksheet), fetcher)
-    if fetcher.refused:
-        current_app.logger.warning(
-            "Blank worksheet %s: refused %d fetch attempt(s)", worksheet.slug, len(fetcher.refused)
-        )
-    return data
+    """The blank as a tagged PDF (PDF/UA-1), kept by content like the summaries, within the same
+    render limit. Needs an app context; may raise RendersBusy."""
+    label = f"Blank worksheet {worksheet.slug}"
+    return write_pdf(
+        blank_html(worksheet), label, fetcher=fetcher, keep_as=f"blank-{worksheet.slug}"
+    )
 
 
 def blank_filename(worksheet: Worksheet) -> str:

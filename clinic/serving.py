@@ -2,9 +2,10 @@
 
     gunicorn --config python:clinic.serving --bind 127.0.0.1:5000
 
-SQLite in WAL mode reads in parallel and takes writes one at a time (clinic.db makes each
-request wait its turn), so two worker processes of four threads each serve a small practice
-well: a summary PDF being made in one process does not hold up pages in the other. For
+SQLite in WAL mode reads in parallel and takes writes one at a time (clinic.db takes the write
+lock only just before a request writes, and a writer waits its turn), so two worker processes
+of four threads each serve a small practice well: pages are read side by side, and a summary
+PDF is made with no transaction open, one at a time per process (PDF_RENDERS). For
 PostgreSQL and more processes, see "Running it for a practice" in README.md.
 """
 

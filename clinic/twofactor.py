@@ -1,6 +1,8 @@
 """Two-step sign-in: a six-digit code from an authenticator app (TOTP, RFC 6238), or one of
 ten single-use recovery codes.
 
+pyotp and segno are imported by the functions that use them, not at start-up.
+
 A code works once: the time step it belongs to is kept, so a code read over someone's shoulder
 or sent again is refused. The QR code the app scans is drawn here, as inline SVG: nothing is
 fetched from anywhere.
@@ -12,8 +14,6 @@ import hmac
 import secrets
 from datetime import datetime
 
-import pyotp
-import segno
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import delete, func, select
@@ -30,11 +30,15 @@ ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def new_secret() -> str:
+    import pyotp  # here, not at start-up: only two-step sign-in needs it
+
     return pyotp.random_base32()
 
 
 def app_uri(secret: str, email: str) -> str:
     """What the QR code holds: the secret, the account and the practice's name for the app."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(
         name=email, issuer_name=current_app.config["PRACTICE_NAME"]
     )
@@ -42,6 +46,8 @@ def app_uri(secret: str, email: str) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The QR code of uri as an inline SVG element, with a title for screen readers."""
+    import segno  # here, not at start-up: only setting up two-step sign-in draws one
+
     svg = segno.make(uri, error="m").svg_inline(
         scale=5, border=4, title="QR code to scan with your authenticator app", light="#fff"
     )
@@ -59,6 +65,8 @@ def code_step(secret: str, code: str, last_step: int | None, now: datetime) -> i
     code = "".join(code.split())
     if len(code) != 6 or not code.isdigit():
         return None
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     step = int(now.timestamp()) // STEP_SECONDS
     for candidate in (step - 1, step, step + 1):

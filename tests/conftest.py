@@ -93,12 +93,14 @@ def database_url(template_db: str, tmp_path: Path, postgres_url: str) -> str:
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Build an app on this test's database with extra config; each is closed afterwards."""
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app on this test's database with extra config; each is closed afterwards.
+    Its instance folder (kept PDFs) is the test's own."""
     apps: list[Flask] = []
 
     def make(**extra: Any) -> Flask:
         app = create_app(_config(database_url, **extra))
+        app.instance_path = str(tmp_path / "instance")
         apps.append(app)
         return app
 

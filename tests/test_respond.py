@@ -407,3 +407,43 @@ def test_partner_errors_keep_the_partner_layout(make_app, counselor, make_couple
         html = page.get_data(as_text=True)
         assert "Leave quickly" in html and "Sign out" not in html
     assert "your last step was not saved" in expired.get_data(as_text=True)
+
+
+@pytest.mark.clock("2027-03-01T10:00:05")
+def test_an_autosave_is_one_lookup_and_one_update(app, client, sam, sheet, clock):
+    from sqlalchemy import event
+
+    from clinic.db import get_engine
+
+    phone, url = sam
+    with app.app_context():
+        engine = get_engine()
+        before = get_db().scalar(select(func.count()).select_from(AuditEvent))
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+        if statement.strip().upper() != "BEGIN":
+            statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for n in range(5):
+            clock.advance(seconds=10)  # 10:00:15 ... 10:00:55, the minute Sam started in
+            result = phone.post(url, data={"section": "1", "wish": f"walk {n}", "autosave": "1"})
+            assert result.get_json()["saved"] is True
+        saves_in_the_minute = list(statements)
+        statements.clear()
+        clock.advance(seconds=10)  # 10:01:05: the link's "last used" moves on to this minute
+        phone.post(url, data={"section": "1", "wish": "walk 5", "autosave": "1"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert saves_in_the_minute == ["SELECT", "UPDATE"] * 5
+    assert statements == ["SELECT", "UPDATE", "UPDATE"]  # the response, then the link
+    assert response_of(app, 1).answers["wish"] == "walk 5"
+    with app.app_context():
+        # No throttle rows for a working session, and no audit event per save.
+        assert get_db().scalar(select(func.count()).select_from(ThrottleHit)) == 0
+        assert get_db().scalar(select(func.count()).select_from(AuditEvent)) == before
+    # The counselor sees when the link was last used, right to the minute.
+    page = client.get(f"/assignments/{sheet[0]}").get_data(as_text=True)
+    assert "last used Mar 1, 10:01 UTC" in page

@@ -140,7 +140,10 @@ def test_make_run_serves_with_gunicorn(make_run: tuple[str, Output, Path]) -> No
         "clinic.sqlite3": 0o600,
         "clinic.sqlite3-wal": 0o600,
         "clinic.sqlite3-shm": 0o600,
+        "template-cache": 0o700,  # the compiled pages, so the next start need not compile them
     }
+    compiled = {stat.S_IMODE(p.stat().st_mode) for p in (instance / "template-cache").iterdir()}
+    assert compiled == {0o600}
 
     # The request log names the setup page, never its token: only the printed link has it.
     output.wait_for(r'"GET /setup/\[token\] HTTP/1.1" 200')

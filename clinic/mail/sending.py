@@ -1,7 +1,7 @@
 """Sending the outbox: claim due messages, send each outside any transaction, record what
 happened. Safe on several machines at once: a sender claims due rows in a short transaction
-(SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite every transaction takes the write
-lock at BEGIN, so claims follow one another), marks them "sending" with a lease, commits, and
+(SELECT ... FOR UPDATE SKIP LOCKED: on PostgreSQL row locks; on SQLite the read takes the write
+lock first, so claims follow one another), marks them "sending" with a lease, commits, and
 only then talks to the mail server. Each message is therefore sent by one sender; one whose
 sender died mid-way is tried again when the lease ends.
 
@@ -51,11 +51,10 @@ def claim(ids: list[int] | None = None, limit: int = 50) -> list[Message]:
         )
         .order_by(Message.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     if ids is not None:
         query = query.where(Message.id.in_(ids))
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     claimed = list(db.scalars(query))
     for message in claimed:
         message.status = "sending"

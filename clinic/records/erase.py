@@ -1,11 +1,13 @@
-"""Deleting a couple for good: every row that holds their data, in one transaction."""
+"""Deleting a couple for good: every row that holds their data, in one transaction, and the
+summary PDFs kept of their sessions."""
 
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
 from ..db import get_db
-from ..models import Couple
+from ..models import CounselingSession, Couple
+from ..summaries.renders import forget_session
 from .tables import COUPLE_ROWS, table
 
 
@@ -23,6 +25,10 @@ def erase(couple: Couple) -> None:
     Audit events keep their ids and actions, which hold nothing the couple wrote."""
     db = get_db()
     couple_id = couple.id
+    for session_id in db.scalars(
+        select(CounselingSession.id).where(CounselingSession.couple_id == couple_id)
+    ):
+        forget_session(session_id)  # their summary PDFs kept in the instance folder
     db.expunge(couple)  # the rows go below, not through the session's copy of them
     for name, rows in reversed(COUPLE_ROWS.items()):
         db.execute(delete(table(name)).where(rows(couple_id)))

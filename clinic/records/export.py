@@ -83,12 +83,13 @@ def export_zip(couple: Couple) -> tuple[bytes, str]:
             select(CounselingSession)
             .where(CounselingSession.couple_id == couple.id)
             .order_by(CounselingSession.held_on, CounselingSession.id)
-        )
+        ).all()
         for meeting in meetings:
             for copy in COPIES:
                 entry: dict[str, Any] = {"session_id": meeting.id, "copy": copy}
                 try:
-                    pdf = render_summary(build_document(meeting, copy))
+                    document = build_document(meeting, copy)
+                    pdf = render_summary(document, keep_as=f"session-{meeting.id}-{copy}")
                 except SummaryTooLarge as error:
                     entry.update(file=None, left_out=str(error))
                 else:

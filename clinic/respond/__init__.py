@@ -19,7 +19,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 from werkzeug.wrappers import Response as HTTPResponse
 
 from .. import throttle
@@ -31,6 +30,7 @@ from ..models import Link, Response, RoundPartner
 from ..security import client_address
 from . import operations
 from .expired import expired
+from .lookup import own_response
 from .operations import form_values, section_index, worksheet_of
 from .pages import SESSION_KEY
 from .pages import render_part as _render
@@ -151,13 +151,13 @@ def _session_link(round_id: int, partner_id: int) -> Link:
 
 
 def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[Response, Link]:
-    """This browser's own response through a link it started with and that still works."""
-    db = get_db()
-    query = select(Response).where(Response.id == response_id)
-    response = db.scalar(query.with_for_update() if for_update else query)
-    if response is None:
+    """This browser's own response through a link it started with and that still works, in one
+    query (the assignment and worksheet version come along); for_update locks it."""
+    started = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
+    found = own_response(response_id, started, for_update=for_update)
+    if found is None:
         abort(404)
-    return response, _session_link(response.assignment.round_id, response.partner_id)
+    return found
 
 
 @bp.get("/r/<id:response_id>")
@@ -183,6 +183,7 @@ def save(response_id: int) -> ResponseReturnValue:
     response, link = get_response_or_404(response_id, for_update=True)
     worksheet = worksheet_of(response)
     background = request.form.get("autosave") == "1"
+    operations.note_use(link)
     if response.locked:
         get_db().rollback()
         message = operations.locked_message(response)

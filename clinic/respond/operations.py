@@ -189,6 +189,17 @@ def save_draft(
     return errors
 
 
+def note_use(link: Link) -> None:
+    """Keep the link's "last used" (shown to the minute) right without writing it on every
+    save: only when the minute has changed since it was last noted."""
+    now = utcnow()
+    last = link.last_used_at
+    if last is None or last.replace(second=0, microsecond=0) != now.replace(
+        second=0, microsecond=0
+    ):
+        link.last_used_at = now
+
+
 def move(response: Response, worksheet: Worksheet, index: int, step: int) -> None:
     """Remember the part the partner is on, so their link resumes there."""
     response.section = min(max(index + step, 0), len(worksheet.sections) - 1)

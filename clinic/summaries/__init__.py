@@ -20,6 +20,7 @@ from ..safety import go_ahead, open_flags
 from ..security import login_required
 from .document import COPIES, LeaveOut, SummaryDocument, build_document, discussed
 from .pdf import SummaryTooLarge, render_summary, summary_filename
+from .renders import RendersBusy
 
 bp = Blueprint("summaries", __name__)
 
@@ -68,9 +69,8 @@ def make_couple_copy(session_id: int) -> ResponseReturnValue:
         ]
     if form.errors:
         return _choose(meeting, form, leave_out, 400)
-    if flagged:
-        go_ahead(meeting, "couple_copy_despite_flag", reason)
-    return _pdf(meeting, build_document(meeting, "couple", leave_out))
+    document = build_document(meeting, "couple", leave_out)
+    return _pdf(meeting, document, reason if flagged else None)
 
 
 def _choose(
@@ -101,15 +101,30 @@ def _left_out(meeting: CounselingSession, kept: set[str]) -> LeaveOut:
     return frozenset(out)
 
 
-def _pdf(meeting: CounselingSession, document: SummaryDocument) -> ResponseReturnValue:
+def _pdf(
+    meeting: CounselingSession, document: SummaryDocument, despite_flag: str | None = None
+) -> ResponseReturnValue:
+    """Render with nothing written yet, so no transaction (on SQLite, no write lock) is open
+    while the PDF is made; then log it (and why it went ahead despite an open flag) and commit."""
     try:
-        data = render_summary(document)
+        data = render_summary(document, keep_as=f"session-{meeting.id}-{document.copy}")
     except SummaryTooLarge as error:
         flash(str(error))
         return redirect(url_for("sessions.show", session_id=meeting.id))
+    if despite_flag is not None:
+        go_ahead(meeting, "couple_copy_despite_flag", despite_flag)
     record(f"export_{document.copy}_summary", meeting, counselor_id=current_user.id)
     get_db().commit()
     response: Response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{summary_filename(document)}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.app_errorhandler(RendersBusy)
+def _busy(error: RendersBusy) -> ResponseReturnValue:
+    """Every render slot stayed taken: a calm page, and when to try again."""
+    again = request.full_path if request.method == "GET" else None
+    return render_template("summaries/busy.html", again=again), 503, {
+        "Retry-After": str(error.retry_after)
+    }

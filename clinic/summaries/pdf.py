@@ -1,7 +1,7 @@
 """Session summary PDFs: a Jinja template with its CSS inlined, rendered by WeasyPrint, which
 fetches nothing from disk or network.
 
-WeasyPrint is imported inside render_summary only: it costs about half a second at start-up.
+WeasyPrint is imported inside _weasyprint only: it costs about half a second at start-up.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .. import ROOT
 from ..dates import in_zone, practice_zone, viewer_zone
 from ..worksheets.answers import display
 from .document import SummaryDocument
+from .renders import make_pdf
 
 CSS_PATH = ROOT / "templates" / "summaries" / "summary.css"
 FONTS_DIR = ROOT / "clinic" / "static" / "fonts"
@@ -211,28 +212,33 @@ def make_fetcher() -> Any:
     return _fetcher_class()()
 
 
-def render_summary(doc: SummaryDocument, *, fetcher: Any = None) -> bytes:
-    """The summary as a tagged PDF (PDF/UA-1). Needs an app context; may raise SummaryTooLarge."""
+def render_summary(
+    doc: SummaryDocument, *, fetcher: Any = None, keep_as: str | None = None
+) -> bytes:
+    """The summary as a tagged PDF (PDF/UA-1). Needs an app context; may raise SummaryTooLarge,
+    and RendersBusy when every render slot stays taken; keep_as: see write_pdf."""
     check_size(doc)
     html = render_summary_html(doc)
-    fetcher = fetcher if fetcher is not None else make_fetcher()
-    data = html_to_pdf(html, fetcher)
-    if fetcher.refused:
-        current_app.logger.warning(
-            "PDF summary #%s: refused %d fetch attempt(s)", doc.document_id, len(fetcher.refused)
-        )
-    return data
+    return write_pdf(html, f"PDF summary #{doc.document_id}", fetcher=fetcher, keep_as=keep_as)
 
 
-def html_to_pdf(html: str, fetcher: Any) -> bytes:
-    """A self-contained HTML document as a tagged PDF (PDF/UA-1), fetching only through fetcher
-    (make_fetcher()). The one place WeasyPrint is called; the summaries and printable blank
-    worksheets (clinic/printables.py) both go through it."""
+def write_pdf(html: str, label: str, *, fetcher: Any = None, keep_as: str | None = None) -> bytes:
+    """Every PDF the app makes goes through here: self-contained HTML (any fonts from
+    FONTS_DIR) to a tagged PDF, with no transaction open, within the render limit, and kept by
+    content under keep_as (such as "session-12-couple"; None keeps nothing). label names the
+    document in the log, never a person."""
+    return make_pdf(html, lambda page: _weasyprint(page, label, fetcher), keep_as=keep_as)
+
+
+def _weasyprint(html: str, label: str, fetcher: Any) -> bytes:
     from weasyprint import HTML
 
+    fetcher = fetcher if fetcher is not None else make_fetcher()
     out = io.BytesIO()
     # No base_url: a relative reference has nothing to resolve against, so it is never fetched.
     HTML(string=html, url_fetcher=fetcher).write_pdf(
         out, pdf_variant="pdf/ua-1", presentational_hints=False, custom_metadata=False
     )
+    if fetcher.refused:
+        current_app.logger.warning("%s: refused %d fetch attempt(s)", label, len(fetcher.refused))
     return out.getvalue()
