@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVarTuple
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import ScalarSelect, Select, exists, func, or_, select, union_all
+from sqlalchemy.orm import aliased, joinedload
 
-from .db import Model, get_db, utcnow
+from .attention import latest
+from .db import get_db, utcnow
 from .forms import cleaned
 from .models import (
     Assignment,
-    CounselingSession,
     Couple,
     Link,
     Partner,
@@ -29,8 +29,11 @@ from .security import login_required
 bp = Blueprint("dashboard", __name__)
 PER_PAGE = 20
 ATTENTION_ROWS = 10
+# Each list is counted up to here and no further, so a long list costs what a short one does;
+# past it the page says "over ...".
+ATTENTION_COUNT = 100
 
-T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -39,90 +42,112 @@ class CoupleRow:
     latest: datetime | date | None
 
 
-def _mine(query: Select[T]) -> Select[T]:
+def _mine(query: Select[*Ts]) -> Select[*Ts]:
     """Limit a query joined to Couple to this counselor's active couples."""
     return query.where(Couple.counselor_id == current_user.id, Couple.archived_at.is_(None))
 
 
-def _open_assignments() -> Select[Assignment]:
+def _waiting(on: str) -> Select[int]:
+    """Ids of this counselor's assignments that wait on someone, through the waiting_on index."""
     return _mine(
-        select(Assignment)
+        select(Assignment.id)
         .join(Couple, Assignment.couple_id == Couple.id)
-        .where(Assignment.closed_at.is_(None), Assignment.reviewed_at.is_(None))
-        .options(joinedload(Assignment.couple), joinedload(Assignment.worksheet_version))
-    )
+        .where(Assignment.waiting_on == on)
+    ).order_by(Assignment.due_on, Assignment.id)
 
 
-def _submitted_count() -> ScalarSelect[int]:
-    return (
-        select(func.count(Response.id))
-        .where(Response.assignment_id == Assignment.id, Response.submitted_at.is_not(None))
-        .scalar_subquery()
-    )
+def _count(query: Select[Any], most: int | None = None) -> ScalarSelect[int]:
+    """How many rows a query finds; with most, counting stops one past it."""
+    if most is not None:
+        query = query.limit(most + 1)
+    return select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
 
 
-def _capped(query: Select[T]) -> tuple[list[T], int]:
-    """The first few rows of a list and how many there are in all: two queries at any size."""
+def attention(today: date) -> dict[str, tuple[list[Any], int]]:
+    """Four short lists of what waits on the counselor and how long each is: four queries (one
+    for the counts), each walking an index over what is open now, never the whole history."""
     db = get_db()
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    return list(db.scalars(query.limit(ATTENTION_ROWS)).unique()), total
-
-
-def attention(today: date) -> dict[str, tuple[list[Model], int]]:
-    """Four short lists of what waits on the counselor, in the same queries at any size."""
     # Open until acknowledged: reviewing the worksheet, or archiving the couple, clears no flag.
     concerns = (
         select(SafetyFlag)
         .join(Couple, SafetyFlag.couple_id == Couple.id)
         .where(Couple.counselor_id == current_user.id, SafetyFlag.acknowledged_at.is_(None))
-        .options(
+        .order_by(SafetyFlag.raised_at, SafetyFlag.id)
+    )
+    to_review = _waiting("counselor")
+    overdue = _waiting("partners").where(Assignment.due_on < today)
+    unopened = _unopened()
+    counts = db.execute(
+        select(*(_count(q, ATTENTION_COUNT) for q in (concerns, to_review, overdue, unopened)))
+    ).one()
+    flags = db.scalars(
+        concerns.limit(ATTENTION_ROWS).options(
             joinedload(SafetyFlag.partner),
             joinedload(SafetyFlag.couple),
             joinedload(SafetyFlag.assignment).joinedload(Assignment.worksheet_version),
         )
-        .order_by(SafetyFlag.raised_at)
+    ).all()
+    # Both short lists of assignments in one query; each row says which list it is on.
+    picked = union_all(
+        select(to_review.limit(ATTENTION_ROWS).subquery().c.id),
+        select(overdue.limit(ATTENTION_ROWS).subquery().c.id),
     )
-    to_review = _open_assignments().where(_submitted_count() == 2).order_by(Assignment.due_on)
-    overdue = (
-        _open_assignments()
-        .where(Assignment.due_on < today, _submitted_count() < 2)
-        .order_by(Assignment.due_on)
-    )
+    assignments = db.scalars(
+        select(Assignment)
+        .where(Assignment.id.in_(picked))
+        .options(joinedload(Assignment.couple), joinedload(Assignment.worksheet_version))
+        .order_by(Assignment.due_on, Assignment.id)
+    ).all()
+    links = db.scalars(
+        select(Link)
+        .where(Link.id.in_(unopened.limit(ATTENTION_ROWS).subquery().select()))
+        .options(
+            joinedload(Link.partner),
+            joinedload(Link.round).joinedload(Round.couple),
+            joinedload(Link.round)
+            .joinedload(Round.assignments)
+            .joinedload(Assignment.worksheet_version),
+        )
+        .order_by(Link.created_at, Link.id)
+    ).unique()
+    return {
+        "concerns": (list(flags), counts[0]),
+        "to_review": ([a for a in assignments if a.waiting_on == "counselor"], counts[1]),
+        "overdue": ([a for a in assignments if a.waiting_on == "partners"], counts[2]),
+        "unopened": (list(links), counts[3]),
+    }
+
+
+def _unopened() -> Select[int]:
+    """Ids of each partner's newest link in a round with work waiting on them, when none of
+    their links of the round was opened: only rounds with an assignment waiting on partners
+    are looked at, through the waiting_on index."""
     other = aliased(Link)
     same = (other.round_id == Link.round_id) & (other.partner_id == Link.partner_id)
-    unopened = _mine(
-        select(Link)
+    waiting = select(Assignment.round_id).where(Assignment.waiting_on == "partners")
+    return _mine(
+        select(Link.id)
         .join(Round, Link.round_id == Round.id)
         .join(Couple, Round.couple_id == Couple.id)
         .where(
-            # One row per partner and round: their newest link, when none of theirs was opened.
+            Link.round_id.in_(waiting),
             Link.id == select(func.max(other.id)).where(same).scalar_subquery(),
             ~exists().where(same, other.first_opened_at.is_not(None)),
             Link.revoked_at.is_(None),
             Link.expires_at > utcnow(),
             exists().where(
                 Assignment.round_id == Link.round_id,
-                Assignment.closed_at.is_(None),
-                Assignment.reviewed_at.is_(None),
+                Assignment.waiting_on == "partners",
                 Response.assignment_id == Assignment.id,
                 Response.partner_id == Link.partner_id,
                 Response.submitted_at.is_(None),
             ),
         )
-        .options(
-            joinedload(Link.partner),
-            joinedload(Link.round).joinedload(Round.couple),
-            joinedload(Link.round)
-            .selectinload(Round.assignments)
-            .joinedload(Assignment.worksheet_version),
-        )
-        .order_by(Link.created_at)
+        .order_by(Link.created_at, Link.id)
     )
-    lists = {"concerns": concerns, "to_review": to_review, "overdue": overdue, "unopened": unopened}
-    return {name: _capped(query) for name, query in lists.items()}
 
 
-def _search(query: Select[Couple], text: str) -> Select[Couple]:
+def _search(query: Select[*Ts], text: str) -> Select[*Ts]:
     if not text:
         return query
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -133,47 +158,22 @@ def _search(query: Select[Couple], text: str) -> Select[Couple]:
 
 
 def couple_rows(text: str, page: int) -> tuple[list[CoupleRow], int, int]:
-    """One page of the counselor's couples with their latest activity, the page and the count."""
+    """One page of the counselor's couples in name order, with their latest activity, the page
+    and the number of pages: one query walking the couple_roster index (two past the end)."""
     db = get_db()
-    base = _search(_mine(select(Couple)), text)
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page, pages)
-    latest_response = (
-        select(func.max(Response.updated_at))
-        .join(Assignment, Response.assignment_id == Assignment.id)
-        .where(Assignment.couple_id == Couple.id)
-        .scalar_subquery()
-    )
-    latest_assignment = (
-        select(func.max(Assignment.created_at))
-        .where(Assignment.couple_id == Couple.id)
-        .scalar_subquery()
-    )
-    latest_session = (
-        select(func.max(CounselingSession.held_on))
-        .where(CounselingSession.couple_id == Couple.id)
-        .scalar_subquery()
-    )
+    total = _count(_search(_mine(select(Couple.id)), text))
     query = (
-        base.add_columns(latest_response, latest_assignment, latest_session)
-        .options(selectinload(Couple.partners))
+        _search(_mine(select(Couple, total)), text)
+        .options(joinedload(Couple.partners))
         .order_by(func.lower(Couple.label), Couple.id)
         .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
     )
-    rows = []
-    for couple, response_at, assigned_at, held_on in db.execute(query):
-        moments = [m for m in (response_at, assigned_at) if m is not None]
-        latest: datetime | date | None = max(moments) if moments else None
-        if held_on is not None and (latest is None or held_on > _as_date(latest)):
-            latest = held_on
-        rows.append(CoupleRow(couple, latest))
-    return rows, page, pages
-
-
-def _as_date(moment: datetime | date) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
+    found = db.execute(query.offset((page - 1) * PER_PAGE)).unique().all()
+    if not found and page > 1:  # past the last page: show the last one
+        page = max(1, -(-(db.scalar(select(total)) or 0) // PER_PAGE))
+        found = db.execute(query.offset((page - 1) * PER_PAGE)).unique().all()
+    pages = max(1, -(-found[0][1] // PER_PAGE)) if found else 1
+    return [CoupleRow(couple, latest(couple)) for couple, _ in found], page, pages
 
 
 @bp.get("/")
@@ -188,6 +188,7 @@ def index() -> ResponseReturnValue:
         "dashboard/index.html",
         attention=attention(today),
         rows=rows,
+        most=ATTENTION_COUNT,
         q=text,
         page=page_number,
         pages=pages,

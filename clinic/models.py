@@ -6,7 +6,17 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Model, utcnow
@@ -48,6 +58,11 @@ class Couple(Model):
     label: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
+    # The dashboard's "Last activity", kept here so a page of couples reads it from the row
+    # (clinic/attention.py keeps it): the newest worksheet given or answers sent, and the latest
+    # session's date.
+    last_activity_at: Mapped[datetime | None]
+    last_session_on: Mapped[date | None]
     counselor: Mapped[Counselor] = relationship(back_populates="couples")
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple", cascade="all, delete-orphan", order_by="Partner.position"
@@ -55,6 +70,16 @@ class Couple(Model):
     flags: Mapped[list[SafetyFlag]] = relationship(
         back_populates="couple", cascade="all, delete-orphan", order_by="SafetyFlag.id"
     )
+
+
+# The dashboard's page of couples: a counselor's active couples in name order, read from here.
+Index(
+    "ix_couple_roster",
+    Couple.counselor_id,
+    Couple.archived_at,
+    func.lower(Couple.label),
+    Couple.id,
+)
 
 
 class Partner(Model):
@@ -194,6 +219,9 @@ class Assignment(Model):
     """A worksheet version given to a couple; its status follows from the two responses."""
 
     __tablename__ = "assignment"
+    # The dashboard's lists walk this index: what waits on the counselor or the partners, by
+    # due date.
+    __table_args__ = (Index("ix_assignment_waiting_on_due_on", "waiting_on", "due_on"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -207,6 +235,11 @@ class Assignment(Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("counseling_session.id"), index=True)
     # Off: no reminders about this worksheet (the partner's own switch is on RoundPartner).
     reminders: Mapped[bool] = mapped_column(default=True)
+    # Kept by clinic/attention.py from the rows above, for the dashboard: when the second
+    # partner sent, and whom the assignment waits on: "partners" (not both sent yet),
+    # "counselor" (both sent, to review) or None (reviewed or closed).
+    both_sent_at: Mapped[datetime | None]
+    waiting_on: Mapped[str | None] = mapped_column(String(10), default="partners")
     couple: Mapped[Couple] = relationship()
     round: Mapped[Round] = relationship(back_populates="assignments")
     worksheet_version: Mapped[WorksheetVersion] = relationship()

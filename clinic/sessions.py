@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from . import attention
 from .access import get_couple_or_404, get_session_or_404
 from .audit import record
 from .dates import day
 from .db import get_db, utcnow
 from .forms import CheckboxListField, Form
-from .history import couple_assignments
+from .history import assignments_where, couple_assignments
 from .links import only_this_computer, take_fresh_tokens
-from .models import CounselingSession, Couple, SessionNote
+from .models import Assignment, CounselingSession, Couple, SessionNote
 from .rounds import (
     AssignmentForm,
     assign_many,
@@ -92,10 +94,20 @@ def create(couple_id: int) -> ResponseReturnValue:
     if note:
         meeting.notes.append(SessionNote(text=note, shared=form.shared.data))
     get_db().add(meeting)
+    attention.sessions_changed(couple)
     record("create_session", meeting)
     get_db().commit()
     flash("Session saved.")
     return redirect(url_for("sessions.show", session_id=meeting.id))
+
+
+# What the session's page shows of it, loaded with it in one query.
+WITH_NOTES = (
+    joinedload(CounselingSession.couple).joinedload(Couple.partners),
+    joinedload(CounselingSession.couple).joinedload(Couple.flags),
+    joinedload(CounselingSession.notes),
+    joinedload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
+)
 
 
 def _show(
@@ -113,7 +125,7 @@ def _show(
         assign_form=(assign_form or AssignmentForm(formdata=None)).offer_email(meeting.couple),
         offer=email_offer(meeting.couple),
         only_here=only_this_computer(),
-        assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
+        assigned_here=assignments_where(Assignment.session_id == meeting.id),
         fresh=take_fresh_tokens(),
         today=utcnow().date(),
         caution=caution_list(meeting.couple),
@@ -123,7 +135,7 @@ def _show(
 @bp.get("/sessions/<id:session_id>")
 @login_required
 def show(session_id: int) -> ResponseReturnValue:
-    return _show(get_session_or_404(session_id))
+    return _show(get_session_or_404(session_id, *WITH_NOTES))
 
 
 @bp.get("/sessions/<id:session_id>/edit")
@@ -149,6 +161,7 @@ def update(session_id: int) -> ResponseReturnValue:
             "sessions/edit.html", meeting=meeting, couple=meeting.couple, form=form
         ), 400
     _apply(form, meeting)
+    attention.sessions_changed(meeting.couple)
     record("update_session", meeting)
     get_db().commit()
     flash("Saved.")

@@ -12,6 +12,14 @@ from sqlalchemy import text
 
 from clinic.db import Model, alembic_config, get_engine
 
+# SQLite cannot reflect an index on an expression (the dashboard's couples in name order,
+# lower(label)), so there the comparison leaves that one index out and says so; PostgreSQL
+# compares it too.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based"),
+]
+
 
 def test_migrations_match_the_models(app):
     # The test database was built by running the migrations (see conftest.template_db).
@@ -39,7 +47,7 @@ def test_db_upgrade_says_what_it_upgraded(make_app, tmp_path):
         command.upgrade(alembic_config(url), "0003")
     result = app.test_cli_runner().invoke(args=["db-upgrade"])
     assert "Upgraded the database" in result.output
-    assert "from revision 0003 to 0006" in result.output
+    assert "from revision 0003 to 0007" in result.output
 
 
 def test_older_audit_events_learn_their_couple(make_app, tmp_path):
