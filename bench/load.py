@@ -1,0 +1,291 @@
+"""Speed under load: make bench-load (or .venv/bin/python bench/load.py). Needs `wrk`
+(Debian: apt-get install wrk) and, for PostgreSQL, a server to make a database in.
+
+For each database (SQLite in a temporary folder; PostgreSQL in a database of its own, dropped
+after) and each size (1,000 and 10,000 couples of ten worksheets each, with answers, sessions
+and notes, seeded through the app's tables by bench/seed.py), it serves the app and a bare Flask
+hello-world app under the same gunicorn settings (`--config python:clinic.serving`, two
+workers) and measures them interleaved (baseline, case, baseline, case; medians of each):
+the dashboard, search, a couple page with a long history, a review, the partner's page; then
+partners' autosave at 32 connections, and autosave and the sign-in page while two summary
+exports run. It also counts the SQL statements of each page and times create_app() to the first
+request in a fresh process. It prints one line per figure:
+
+    load.dashboard.sqlite.10000.ratio 0.27 x      (the page's requests/s over hello world's)
+    load.autosave.postgresql.p99 41 ms
+    load.autosave_during_export.sqlite.p99 80 ms
+    queries.dashboard 6 count
+    start.first_request 0.35 s
+
+--quick: 1,000 couples on SQLite, short runs (a couple of minutes in all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import seed as seeding  # noqa: E402
+from bench.serve import Browser, Run, Server, interleaved, posts, wrk  # noqa: E402
+from clinic.worksheets.loader import load_file  # noqa: E402
+
+CODE = "246810"  # the code each partner chooses at Start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--couples", default="1000,10000", help="sizes, comma separated")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="baseline/case pairs per figure")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a database on the server to make and drop the bench's own database from",
+    )
+    parser.add_argument("--quick", action="store_true", help="1,000 couples, SQLite, short runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.couples, args.databases, args.seconds, args.rounds = "1000", "sqlite", 3, 1
+    counted: dict[str, int] = {}
+    for database in args.databases.split(","):
+        for couples in (int(n) for n in args.couples.split(",")):
+            with database_for(database, args.postgres) as (url, env):
+                measure(database, couples, url, env, args, counted)
+
+
+def first_request(env: dict[str, str]) -> float:
+    """create_app() to the first response (the sign-in page), in a fresh process (the median
+    of three)."""
+    code = (
+        "import time; t = time.perf_counter(); from clinic import create_app; "
+        "assert create_app().test_client().get('/login').status_code == 200; "
+        "print(time.perf_counter() - t)"
+    )
+    times = sorted(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                check=True,
+            ).stdout
+        )
+        for _ in range(3)
+    )
+    return times[1]
+
+
+class database_for:  # noqa: N801  (used as a context manager)
+    """A fresh database for one size: a file in a temporary folder, or a PostgreSQL database
+    of its own that is dropped after."""
+
+    def __init__(self, kind: str, postgres: str) -> None:
+        self.kind, self.postgres = kind, postgres
+        self.folder = tempfile.TemporaryDirectory(prefix="clinic-bench-")
+        self.name = f"clinic_bench_load_{os.getpid()}"
+
+    def __enter__(self) -> tuple[str, dict[str, str]]:
+        if self.kind == "sqlite":
+            url = f"sqlite:///{self.folder.name}/clinic.sqlite3"
+        else:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name}")
+            self._admin(f"CREATE DATABASE {self.name}")
+            url = self.postgres.rsplit("/", 1)[0] + "/" + self.name
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "CLINIC_INSTANCE_PATH": self.folder.name,
+            "DATABASE_URL": url,
+            "CLINIC_SECRET_KEY": "bench-load-secret-key-not-for-real-use",
+        }
+        return url, env
+
+    def __exit__(self, *exc: object) -> None:
+        if self.kind != "sqlite":
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self.folder.cleanup()
+
+    def _admin(self, statement: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+        engine.dispose()
+
+
+def prepare(couples: int, env: dict[str, str]) -> seeding.Seeded:
+    """Migrate and seed in this process, with the app configured as gunicorn's will be."""
+    from alembic import command
+
+    os.environ.update(env)
+    from clinic import create_app
+    from clinic.db import alembic_config
+
+    app = create_app()
+    with app.app_context():
+        command.upgrade(alembic_config(env["DATABASE_URL"]), "head")
+    with app.test_request_context():
+        return seeding.seed(couples)
+
+
+def statements(paths: dict[str, str], partner: tuple[str, int, str]) -> dict[str, int]:
+    """SQL statements per page, counted in this process through the app's engine."""
+    from sqlalchemy import event
+
+    from clinic import create_app
+    from clinic.db import get_engine
+
+    app = create_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    counselor, phone = app.test_client(), app.test_client()
+    counselor.post("/login", data={"email": seeding.EMAIL, "password": seeding.PASSWORD})
+    phone.post(f"/l/{partner[0]}", data={"code": CODE})
+    with app.app_context():
+        engine = get_engine()
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    counts = {}
+    for page, path in paths.items():
+        seen.clear()
+        client = phone if page == "partner" else counselor
+        assert client.get(path).status_code == 200, path
+        counts[page] = len(seen)
+    return counts
+
+
+def measure(
+    database: str,
+    couples: int,
+    url: str,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    counted: dict[str, int],
+) -> None:
+    began = time.monotonic()
+    seeded = prepare(couples, env)
+    tag = f"{database}.{couples}"
+    print(f"seed.{tag} {time.monotonic() - began:.0f} s", flush=True)
+    if not counted:
+        print(f"start.first_request {first_request(env):.2f} s", flush=True)
+    app, hello = Server("clinic:create_app()", env), Server("bench.hello:app", env)
+    try:
+        counselor = Browser(app.url)
+        counselor.post("/login", {"email": seeding.EMAIL, "password": seeding.PASSWORD})
+        partners = [start_partner(app.url, *partner) for partner in seeded.partners]
+        paths = {
+            "dashboard": "/",
+            "search": "/?q=" + seeding.NAMES[3].lower(),
+            "couple": f"/couples/{seeded.couple_id}",
+            "review": f"/assignments/{seeded.review_id}/review",
+            "partner": f"/r/{seeded.partners[0][1]}",
+        }
+        for page, path in paths.items():
+            cookie = partners[0][1] if page == "partner" else counselor.cookie()
+            base, case = interleaved(
+                hello.url + "/",
+                app.url + path,
+                args.seconds,
+                args.connections,
+                args.rounds,
+                cookie=cookie,
+            )
+            report(f"load.{page}.{tag}", base, case)
+        autosave = posts([(p, c, b) for p, c, b in partners])
+        base, case = interleaved(
+            hello.url + "/", app.url + "/", args.seconds, 32, args.rounds, script=autosave
+        )
+        report(f"load.autosave.{tag}", base, case)
+        with exporting(counselor, seeded.session_id):
+            during = wrk(app.url + "/", args.seconds, 32, script=autosave)
+            sign_in = wrk(app.url + "/login", args.seconds, args.connections)
+        for name, run in (("autosave_during_export", during), ("signin_during_export", sign_in)):
+            over = "" if run.done else "over "  # nothing answered within the run
+            print(f"load.{name}.{tag}.p99 {over}{run.p99_ms:.0f} ms ({run.done} requests)")
+            if run.errors:
+                print(f"load.{name}.{tag}.errors {run.errors} count")
+        sys.stdout.flush()
+    finally:
+        app.stop()
+        hello.stop()
+    for page, count in statements(paths, seeded.partners[0]).items():
+        if page not in counted:
+            counted[page] = count
+            print(f"queries.{page} {count} count")
+        elif counted[page] != count:
+            print(f"queries.{page}.{tag} {count} count (not the same as before)")
+    sys.stdout.flush()
+
+
+def start_partner(base: str, token: str, response_id: int, slug: str) -> tuple[str, str, str]:
+    """A partner's phone through their link; returns what their autosave posts: a valid
+    answer to the first question."""
+    phone = Browser(base)
+    phone.post(f"/l/{token}", {"code": CODE})
+    csrf = phone.csrf(f"/r/{response_id}")
+    question = load_file(ROOT / "worksheets" / f"{slug}.toml").sections[0].questions[0]
+    value = str(question.min) if question.min is not None else "A quiet walk"
+    if question.options:
+        value = question.options[0].value
+    name = f"{question.id}.{question.items[0].id}" if question.items else question.id
+    fields = {"csrf_token": csrf, "section": "0", "autosave": "1", "changed": question.id}
+    return f"/r/{response_id}", phone.cookie(), urllib.parse.urlencode({**fields, name: value})
+
+
+def report(name: str, base: Run, case: Run) -> None:
+    print(f"{name}.ratio {case.rps / base.rps:.3f} x")
+    print(f"{name}.rps {case.rps:.0f} req/s (hello world {base.rps:.0f})")
+    print(f"{name}.p99 {case.p99_ms:.0f} ms")
+    if case.errors:
+        print(f"{name}.errors {case.errors} count")
+    sys.stdout.flush()
+
+
+class exporting:  # noqa: N801  (used as a context manager)
+    """Two summary exports running over and over, as two counselors pressing Export."""
+
+    def __init__(self, counselor: Browser, session_id: int) -> None:
+        self.path = f"/sessions/{session_id}/summary-counselor.pdf"
+        self.counselor, self.stop = counselor, threading.Event()
+        self.threads = [threading.Thread(target=self._loop) for _ in range(2)]
+
+    def _loop(self) -> None:
+        request = urllib.request.Request(
+            self.counselor.base + self.path, headers={"Cookie": self.counselor.cookie()}
+        )
+        while not self.stop.is_set():
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    response.read()
+            except urllib.error.HTTPError:  # busy: "try again in a moment"
+                time.sleep(0.2)
+
+    def __enter__(self) -> None:
+        for thread in self.threads:
+            thread.start()
+        time.sleep(0.5)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+
+if __name__ == "__main__":
+    main()
