@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import seed as seeding  # noqa: E402
+from bench.plans import plans  # noqa: E402
 from bench.serve import Browser, Run, Server, interleaved, posts, wrk  # noqa: E402
 from clinic.worksheets.loader import load_file  # noqa: E402
 
@@ -57,6 +58,8 @@ def main() -> None:
         help="a database on the server to make and drop the bench's own database from",
     )
     parser.add_argument("--quick", action="store_true", help="1,000 couples, SQLite, short runs")
+    parser.add_argument("--plans", metavar="FILE", help="add the pages' query plans to FILE")
+    parser.add_argument("--no-load", action="store_true", help="seed, count and plan only")
     args = parser.parse_args()
     if args.quick:
         args.couples, args.databases, args.seconds, args.rounds = "1000", "sqlite", 3, 1
@@ -145,8 +148,11 @@ def prepare(couples: int, env: dict[str, str]) -> seeding.Seeded:
         return seeding.seed(couples)
 
 
-def statements(paths: dict[str, str], partner: tuple[str, int, str]) -> dict[str, int]:
-    """SQL statements per page, counted in this process through the app's engine."""
+def statements(
+    paths: dict[str, str], partner: tuple[str, int, str], plans_to: str | None, tag: str
+) -> dict[str, int]:
+    """SQL statements per page, counted in this process through the app's engine; with
+    plans_to, the plans of the counselor's pages are added to that file."""
     from sqlalchemy import event
 
     from clinic import create_app
@@ -160,13 +166,18 @@ def statements(paths: dict[str, str], partner: tuple[str, int, str]) -> dict[str
     with app.app_context():
         engine = get_engine()
     seen: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    event.listen(engine, "before_cursor_execute", seen_listener := lambda *a: seen.append(a[2]))
     counts = {}
     for page, path in paths.items():
         seen.clear()
         client = phone if page == "partner" else counselor
         assert client.get(path).status_code == 200, path
         counts[page] = len(seen)
+    event.remove(engine, "before_cursor_execute", seen_listener)
+    if plans_to:
+        shown = {k: v for k, v in paths.items() if k in ("dashboard", "search", "couple")}
+        with open(plans_to, "a") as out:
+            print(f"## {tag}", *plans(app, counselor, shown), "", sep="\n", file=out)
     return counts
 
 
@@ -184,20 +195,40 @@ def measure(
     print(f"seed.{tag} {time.monotonic() - began:.0f} s", flush=True)
     if not counted:
         print(f"start.first_request {first_request(env):.2f} s", flush=True)
+    paths = {
+        "dashboard": "/",
+        "search": "/?q=" + seeding.NAMES[3].lower(),
+        "couple": f"/couples/{seeded.couple_id}",
+        "review": f"/assignments/{seeded.review_id}/review",
+        "partner": f"/r/{seeded.partners[0][1]}",
+    }
+    if not args.no_load:
+        under_load(seeded, paths, tag, env, args)
+    for page, count in statements(paths, seeded.partners[0], args.plans, tag).items():
+        if page not in counted:
+            counted[page] = count
+            print(f"queries.{page} {count} count")
+        elif counted[page] != count:
+            print(f"queries.{page}.{tag} {count} count (not the same as before)")
+    sys.stdout.flush()
+
+
+def under_load(
+    seeded: seeding.Seeded,
+    paths: dict[str, str],
+    tag: str,
+    env: dict[str, str],
+    args: argparse.Namespace,
+) -> None:
+    """Each page against hello world, autosave at 32 connections, then while exports run."""
     app, hello = Server("clinic:create_app()", env), Server("bench.hello:app", env)
     try:
         counselor = Browser(app.url)
         counselor.post("/login", {"email": seeding.EMAIL, "password": seeding.PASSWORD})
         partners = [start_partner(app.url, *partner) for partner in seeded.partners]
-        paths = {
-            "dashboard": "/",
-            "search": "/?q=" + seeding.NAMES[3].lower(),
-            "couple": f"/couples/{seeded.couple_id}",
-            "review": f"/assignments/{seeded.review_id}/review",
-            "partner": f"/r/{seeded.partners[0][1]}",
-        }
         for page, path in paths.items():
             cookie = partners[0][1] if page == "partner" else counselor.cookie()
+            counselor.check(path, cookie)
             base, case = interleaved(
                 hello.url + "/",
                 app.url + path,
@@ -207,7 +238,7 @@ def measure(
                 cookie=cookie,
             )
             report(f"load.{page}.{tag}", base, case)
-        autosave = posts([(p, c, b) for p, c, b in partners])
+        autosave = posts(partners)
         base, case = interleaved(
             hello.url + "/", app.url + "/", args.seconds, 32, args.rounds, script=autosave
         )
@@ -224,13 +255,6 @@ def measure(
     finally:
         app.stop()
         hello.stop()
-    for page, count in statements(paths, seeded.partners[0]).items():
-        if page not in counted:
-            counted[page] = count
-            print(f"queries.{page} {count} count")
-        elif counted[page] != count:
-            print(f"queries.{page}.{tag} {count} count (not the same as before)")
-    sys.stdout.flush()
 
 
 def start_partner(base: str, token: str, response_id: int, slug: str) -> tuple[str, str, str]:

@@ -87,8 +87,20 @@ class Browser:
         assert token is not None, f"no CSRF token on {path}"
         return token[1]
 
+    def check(self, path: str, cookie: str) -> None:
+        """The page answers 200 to this cookie, not a redirect to sign in or an error."""
+        request = urllib.request.Request(self.base + path, headers={"Cookie": cookie})
+        opener = urllib.request.build_opener(NoRedirect)
+        with opener.open(request, timeout=60) as response:
+            assert response.status == 200, f"{path}: {response.status}"
+
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any, TypeVarTuple
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import ScalarSelect, Select, exists, func, or_, select, union_all
+from sqlalchemy import ScalarSelect, Select, exists, func, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from .attention import latest
@@ -19,7 +19,6 @@ from .models import (
     Assignment,
     Couple,
     Link,
-    Partner,
     Response,
     Round,
     SafetyFlag,
@@ -68,10 +67,10 @@ def attention(today: date) -> dict[str, tuple[list[Any], int]]:
     for the counts), each walking an index over what is open now, never the whole history."""
     db = get_db()
     # Open until acknowledged: reviewing the worksheet, or archiving the couple, clears no flag.
+    mine = exists().where(Couple.id == SafetyFlag.couple_id, Couple.counselor_id == current_user.id)
     concerns = (
         select(SafetyFlag)
-        .join(Couple, SafetyFlag.couple_id == Couple.id)
-        .where(Couple.counselor_id == current_user.id, SafetyFlag.acknowledged_at.is_(None))
+        .where(SafetyFlag.acknowledged_at.is_(None), mine)
         .order_by(SafetyFlag.raised_at, SafetyFlag.id)
     )
     to_review = _waiting("counselor")
@@ -108,7 +107,7 @@ def attention(today: date) -> dict[str, tuple[list[Any], int]]:
             .joinedload(Round.assignments)
             .joinedload(Assignment.worksheet_version),
         )
-        .order_by(Link.created_at, Link.id)
+        .order_by(Link.expires_at, Link.id)
     ).unique()
     return {
         "concerns": (list(flags), counts[0]),
@@ -120,21 +119,24 @@ def attention(today: date) -> dict[str, tuple[list[Any], int]]:
 
 def _unopened() -> Select[int]:
     """Ids of each partner's newest link in a round with work waiting on them, when none of
-    their links of the round was opened: only rounds with an assignment waiting on partners
-    are looked at, through the waiting_on index."""
+    their links of the round was opened, soonest to expire first: the walk follows the index
+    of live links (expires_at) and stops at the first few."""
     other = aliased(Link)
     same = (other.round_id == Link.round_id) & (other.partner_id == Link.partner_id)
-    waiting = select(Assignment.round_id).where(Assignment.waiting_on == "partners")
-    return _mine(
+    # Whose link it is, asked of each live link (a join would let the database start from
+    # every round of the counselor's couples instead).
+    mine = _mine(select(Round.id).join(Couple, Round.couple_id == Couple.id)).where(
+        Round.id == Link.round_id
+    )
+    return (
         select(Link.id)
-        .join(Round, Link.round_id == Round.id)
-        .join(Couple, Round.couple_id == Couple.id)
         .where(
-            Link.round_id.in_(waiting),
+            Link.expires_at > utcnow(),
+            Link.revoked_at.is_(None),
+            Link.first_opened_at.is_(None),
+            mine.exists(),
             Link.id == select(func.max(other.id)).where(same).scalar_subquery(),
             ~exists().where(same, other.first_opened_at.is_not(None)),
-            Link.revoked_at.is_(None),
-            Link.expires_at > utcnow(),
             exists().where(
                 Assignment.round_id == Link.round_id,
                 Assignment.waiting_on == "partners",
@@ -143,18 +145,16 @@ def _unopened() -> Select[int]:
                 Response.submitted_at.is_(None),
             ),
         )
-        .order_by(Link.created_at, Link.id)
+        .order_by(Link.expires_at, Link.id)
     )
 
 
 def _search(query: Select[*Ts], text: str) -> Select[*Ts]:
+    """Couples whose label or partner's name holds the text (a % or _ in it is just that)."""
     if not text:
         return query
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    partner_match = exists().where(
-        Partner.couple_id == Couple.id, Partner.display_name.ilike(pattern, escape="\\")
-    )
-    return query.where(or_(Couple.label.ilike(pattern, escape="\\"), partner_match))
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return query.where(Couple.search_text.like(f"%{escaped}%", escape="\\"))
 
 
 def couple_rows(text: str, page: int) -> tuple[list[CoupleRow], int, int]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from .catalog import stored_worksheet
@@ -95,6 +95,7 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
             Assignment.id.in_([entry_id for kind, entry_id in on_page if kind == 0]),
             Assignment.id.in_(select(newest.c.id)),
             (Assignment.couple_id == couple.id) & Assignment.waiting_on.is_not(None),
+            Assignment.id.in_(_answered(couple)),
         )
     )
     session_ids = [entry_id for kind, entry_id in on_page if kind == 1]
@@ -105,12 +106,14 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
             .where(CounselingSession.id.in_(session_ids))
             .options(
                 joinedload(CounselingSession.notes),
-                joinedload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
+                # Its own query: joined, SQLite would read the whole link table first.
+                selectinload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
             )
         )
         meetings = {m.id: m for m in db.scalars(sessions).unique()}
     by_id = {a.id: a for a in assignments}
     recent = {a.id for a in assignments[:RECENT]}  # the newest are all among those loaded
+    answered = [a for a in assignments if any(r.submitted_at for r in a.responses)]
     timeline: list[tuple[date, str, Any]] = [
         (by_id[i].created_at.date(), "assignment", by_id[i])
         if kind == 0
@@ -122,7 +125,7 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
         timeline=timeline,
         page=page,
         pages=pages,
-        trends=couple_trends(_answered(couple)),
+        trends=couple_trends(answered[:TREND_POINTS]),
     )
 
 
@@ -140,8 +143,8 @@ def assignments_where(condition: ColumnElement[bool]) -> list[Assignment]:
     return list(get_db().scalars(query).unique())
 
 
-def _answered(couple: Couple) -> list[Assignment]:
-    """The couple's newest worksheets with answers sent, for the progress charts."""
+def _answered(couple: Couple) -> Select[tuple[int]]:
+    """Ids of the couple's newest worksheets with answers sent, for the progress charts."""
     sent = exists().where(
         Response.assignment_id == Assignment.id, Response.submitted_at.is_not(None)
     )
@@ -152,7 +155,7 @@ def _answered(couple: Couple) -> list[Assignment]:
         .limit(TREND_POINTS)
         .subquery()
     )
-    return assignments_where(Assignment.id.in_(select(answered.c.id)))
+    return select(answered.c.id)
 
 
 def review_of(
