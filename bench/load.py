@@ -205,11 +205,15 @@ def measure(
     if not args.no_load:
         under_load(seeded, paths, tag, env, args)
     for page, count in statements(paths, seeded.partners[0], args.plans, tag).items():
-        if page not in counted:
-            counted[page] = count
-            print(f"queries.{page} {count} count")
-        elif counted[page] != count:
-            print(f"queries.{page}.{tag} {count} count (not the same as before)")
+        # queries.dashboard on the first database; the others say which they are (PostgreSQL
+        # has no BEGIN IMMEDIATE); a size that differs from the first says so.
+        first = not counted or next(iter(counted)).startswith(database)
+        name = f"queries.{page}" + ("" if first else f".{database}")
+        if f"{database}.{page}" not in counted:
+            counted[f"{database}.{page}"] = count
+            print(f"{name} {count} count")
+        elif counted[f"{database}.{page}"] != count:
+            print(f"{name}.{couples} {count} count (not the same as with fewer couples)")
     sys.stdout.flush()
 
 

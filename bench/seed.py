@@ -113,7 +113,7 @@ def seed(couples: int, rng: random.Random | None = None) -> Seeded:
                 target = session_assignment if table == "session_assignment" else _model(table)
                 db.execute(insert(target), values)
         db.commit()
-    _fix_sequences()
+    _after_bulk_inserts()
     first = db.get(Couple, seeded.couple_id)
     assert first is not None
     attention.recompute(first)
@@ -264,8 +264,9 @@ def _name(n: int, position: int) -> str:
     return NAMES[(n * 7 + position * 5) % len(NAMES)]
 
 
-def _fix_sequences() -> None:
-    """PostgreSQL hands out the next ids from sequences the bulk inserts went around."""
+def _after_bulk_inserts() -> None:
+    """PostgreSQL hands out the next ids from sequences the bulk inserts went around, and
+    learns the tables' sizes at once (as autovacuum would soon after on a real server)."""
     db = get_db()
     if db.get_bind().dialect.name != "postgresql":
         return
@@ -278,3 +279,5 @@ def _fix_sequences() -> None:
             )
         )
     db.commit()
+    with db.get_bind().connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))

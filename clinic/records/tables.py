@@ -89,6 +89,7 @@ NOT_EXPORTED = {
     ("assignment", "waiting_on"),
     ("couple", "last_activity_at"),
     ("couple", "last_session_on"),
+    ("couple", "search_text"),
 }
 
 
