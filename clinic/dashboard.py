@@ -9,7 +9,7 @@ from typing import Any, TypeVarTuple
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import ScalarSelect, Select, exists, func, select, union_all
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from .attention import latest
@@ -120,13 +120,21 @@ def attention(today: date) -> dict[str, tuple[list[Any], int]]:
 def _unopened() -> Select[int]:
     """Ids of each partner's newest link in a round with work waiting on them, when none of
     their links of the round was opened, soonest to expire first: the walk follows the index
-    of live links (expires_at) and stops at the first few."""
+    of live links (expires_at) and stops at the first few; whose link it is and what waits
+    are asked of each live link, not joined (a join lets the database start from every round
+    of the counselor's couples, or every unsent response, instead)."""
     other = aliased(Link)
     same = (other.round_id == Link.round_id) & (other.partner_id == Link.partner_id)
-    # Whose link it is, asked of each live link (a join would let the database start from
-    # every round of the counselor's couples instead).
     mine = _mine(select(Round.id).join(Couple, Round.couple_id == Couple.id)).where(
         Round.id == Link.round_id
+    )
+    opened = select(other.id).where(same, other.first_opened_at.is_not(None))
+    waiting = select(Response.id).where(
+        Assignment.round_id == Link.round_id,
+        Assignment.waiting_on == "partners",
+        Response.assignment_id == Assignment.id,
+        Response.partner_id == Link.partner_id,
+        Response.submitted_at.is_(None),
     )
     return (
         select(Link.id)
@@ -134,19 +142,19 @@ def _unopened() -> Select[int]:
             Link.expires_at > utcnow(),
             Link.revoked_at.is_(None),
             Link.first_opened_at.is_(None),
-            mine.exists(),
             Link.id == select(func.max(other.id)).where(same).scalar_subquery(),
-            ~exists().where(same, other.first_opened_at.is_not(None)),
-            exists().where(
-                Assignment.round_id == Link.round_id,
-                Assignment.waiting_on == "partners",
-                Response.assignment_id == Assignment.id,
-                Response.partner_id == Link.partner_id,
-                Response.submitted_at.is_(None),
-            ),
+            _asked_of_each(mine),
+            ~_asked_of_each(opened),
+            _asked_of_each(waiting),
         )
         .order_by(Link.expires_at, Link.id)
     )
+
+
+def _asked_of_each(query: Select[int]) -> ColumnElement[bool]:
+    """Whether the query finds a row, asked of each row of the outer query in turn (with
+    LIMIT 1 PostgreSQL cannot turn it into a join that reads a whole table first)."""
+    return query.limit(1).scalar_subquery().is_not(None)
 
 
 def _search(query: Select[*Ts], text: str) -> Select[*Ts]:

@@ -90,11 +90,13 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
         .limit(RECENT)
         .subquery()
     )
+    # All the couple's, first: an index narrows it to them before the rest is looked at.
     assignments = assignments_where(
-        or_(
+        (Assignment.couple_id == couple.id)
+        & or_(
             Assignment.id.in_([entry_id for kind, entry_id in on_page if kind == 0]),
             Assignment.id.in_(select(newest.c.id)),
-            (Assignment.couple_id == couple.id) & Assignment.waiting_on.is_not(None),
+            Assignment.waiting_on.is_not(None),
             Assignment.id.in_(_answered(couple)),
         )
     )
