@@ -233,6 +233,8 @@ def under_load(
         for page, path in paths.items():
             cookie = partners[0][1] if page == "partner" else counselor.cookie()
             counselor.check(path, cookie)
+            if page == "search":  # it finds some: the page walks what it would show
+                assert 'class="card"' in counselor.get(path), "the search finds nobody"
             base, case = interleaved(
                 hello.url + "/",
                 app.url + path,

@@ -30,6 +30,7 @@ from clinic.models import (
     Round,
     RoundPartner,
     SessionNote,
+    searchable,
     session_assignment,
 )
 from clinic.tokens import hash_token
@@ -139,14 +140,16 @@ def _couple(
 ) -> None:
     """One couple, their partners and their worksheets, the last two left open."""
     start = now - timedelta(weeks=2 * given + 1, hours=n % 97)
+    label = f"{_name(n, 0)} & {_name(n, 1)} {n}"
     couple_id = rows.add(
         "couple",
         counselor_id=counselor_id,
-        label=f"{_name(n, 0)} & {_name(n, 1)} {n}",
+        label=label,
         created_at=start,
         archived_at=None,
         last_activity_at=None,
         last_session_on=None,
+        search_text=searchable(label, [_name(n, 0), _name(n, 1)]),  # no validators in bulk
     )
     partner_ids = [
         rows.add(
