@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -101,12 +101,13 @@ def create(couple_id: int) -> ResponseReturnValue:
     return redirect(url_for("sessions.show", session_id=meeting.id))
 
 
-# What the session's page shows of it, loaded with it in one query.
+# What the session's page shows of it, loaded with it in two queries.
 WITH_NOTES = (
     joinedload(CounselingSession.couple).joinedload(Couple.partners),
     joinedload(CounselingSession.couple).joinedload(Couple.flags),
     joinedload(CounselingSession.notes),
-    joinedload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
+    # Its own query: joined through session_assignment, SQLite would read all of that table.
+    selectinload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
 )
 
 
