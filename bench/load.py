@@ -27,11 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,10 +35,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench import seed as seeding  # noqa: E402
 from bench.plans import plans  # noqa: E402
-from bench.serve import Browser, Run, Server, interleaved, posts, wrk  # noqa: E402
-from clinic.worksheets.loader import load_file  # noqa: E402
-
-CODE = "246810"  # the code each partner chooses at Start
+from bench.serve import (  # noqa: E402
+    CODE,
+    Browser,
+    Run,
+    Server,
+    exporting,
+    interleaved,
+    posts,
+    start_partner,
+    wrk,
+)
 
 
 def main() -> None:
@@ -263,21 +266,6 @@ def under_load(
         hello.stop()
 
 
-def start_partner(base: str, token: str, response_id: int, slug: str) -> tuple[str, str, str]:
-    """A partner's phone through their link; returns what their autosave posts: a valid
-    answer to the first question."""
-    phone = Browser(base)
-    phone.post(f"/l/{token}", {"code": CODE})
-    csrf = phone.csrf(f"/r/{response_id}")
-    question = load_file(ROOT / "worksheets" / f"{slug}.toml").sections[0].questions[0]
-    value = str(question.min) if question.min is not None else "A quiet walk"
-    if question.options:
-        value = question.options[0].value
-    name = f"{question.id}.{question.items[0].id}" if question.items else question.id
-    fields = {"csrf_token": csrf, "section": "0", "autosave": "1", "changed": question.id}
-    return f"/r/{response_id}", phone.cookie(), urllib.parse.urlencode({**fields, name: value})
-
-
 def report(name: str, base: Run, case: Run) -> None:
     print(f"{name}.ratio {case.rps / base.rps:.3f} x")
     print(f"{name}.rps {case.rps:.0f} req/s (hello world {base.rps:.0f})")
@@ -285,36 +273,6 @@ def report(name: str, base: Run, case: Run) -> None:
     if case.errors:
         print(f"{name}.errors {case.errors} count")
     sys.stdout.flush()
-
-
-class exporting:  # noqa: N801  (used as a context manager)
-    """Two summary exports running over and over, as two counselors pressing Export."""
-
-    def __init__(self, counselor: Browser, session_id: int) -> None:
-        self.path = f"/sessions/{session_id}/summary-counselor.pdf"
-        self.counselor, self.stop = counselor, threading.Event()
-        self.threads = [threading.Thread(target=self._loop) for _ in range(2)]
-
-    def _loop(self) -> None:
-        request = urllib.request.Request(
-            self.counselor.base + self.path, headers={"Cookie": self.counselor.cookie()}
-        )
-        while not self.stop.is_set():
-            try:
-                with urllib.request.urlopen(request, timeout=120) as response:
-                    response.read()
-            except urllib.error.HTTPError:  # busy: "try again in a moment"
-                time.sleep(0.2)
-
-    def __enter__(self) -> None:
-        for thread in self.threads:
-            thread.start()
-        time.sleep(0.5)
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
 
 
 if __name__ == "__main__":

@@ -11,13 +11,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinic.worksheets.loader import load_file
+
 ROOT = Path(__file__).resolve().parent.parent
+CODE = "246810"  # the code each partner chooses at Start
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -185,3 +190,48 @@ request = function()
   }}, p[3])
 end
 """
+
+
+def start_partner(base: str, token: str, response_id: int, slug: str) -> tuple[str, str, str]:
+    """A partner's phone through their link; returns what their autosave posts: a valid
+    answer to the first question."""
+    phone = Browser(base)
+    phone.post(f"/l/{token}", {"code": CODE})
+    csrf = phone.csrf(f"/r/{response_id}")
+    question = load_file(ROOT / "worksheets" / f"{slug}.toml").sections[0].questions[0]
+    value = str(question.min) if question.min is not None else "A quiet walk"
+    if question.options:
+        value = question.options[0].value
+    name = f"{question.id}.{question.items[0].id}" if question.items else question.id
+    fields = {"csrf_token": csrf, "section": "0", "autosave": "1", "changed": question.id}
+    return f"/r/{response_id}", phone.cookie(), urllib.parse.urlencode({**fields, name: value})
+
+
+class exporting:  # noqa: N801  (used as a context manager)
+    """Two summary exports running over and over, as two counselors pressing Export."""
+
+    def __init__(self, counselor: Browser, session_id: int) -> None:
+        self.path = f"/sessions/{session_id}/summary-counselor.pdf"
+        self.counselor, self.stop = counselor, threading.Event()
+        self.threads = [threading.Thread(target=self._loop) for _ in range(2)]
+
+    def _loop(self) -> None:
+        request = urllib.request.Request(
+            self.counselor.base + self.path, headers={"Cookie": self.counselor.cookie()}
+        )
+        while not self.stop.is_set():
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    response.read()
+            except urllib.error.HTTPError:  # busy: "try again in a moment"
+                time.sleep(0.2)
+
+    def __enter__(self) -> None:
+        for thread in self.threads:
+            thread.start()
+        time.sleep(0.5)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
