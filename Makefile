@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app clinic
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run dev test bench lint screenshots clean
+.PHONY: run dev test bench bench-load lint screenshots clean
 
 $(BIN)/flask: pyproject.toml
 	@echo "Installing clinic and its packages into $(VENV) (a minute or two the first time)"
@@ -45,6 +45,11 @@ lint: $(VENV)/.test-extras
 bench: $(VENV)/.test-extras
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/start.py
+
+# make bench-load: pages, autosave and exports under load against a hello-world baseline, on
+# SQLite and PostgreSQL (needs Debian's wrk; BENCH_ARGS=--quick for a short SQLite-only run)
+bench-load: $(VENV)/.test-extras
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # make screenshots: pictures of the main pages in docs/screenshots/ (needs Debian's chromium)
 screenshots: $(VENV)/.test-extras

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm.interfaces import ORMOption
 
 from .db import get_db
 from .models import (
@@ -19,15 +20,16 @@ from .models import (
 )
 
 
-def get_couple_or_404(couple_id: int) -> Couple:
-    couple = get_db().get(Couple, couple_id)
+def get_couple_or_404(couple_id: int, *options: ORMOption) -> Couple:
+    """options: what the page shows of the couple, loaded with it (joinedload, say)."""
+    couple = get_db().get(Couple, couple_id, options=options)
     if couple is None or couple.counselor_id != current_user.id:
         abort(404)
     return couple
 
 
-def get_assignment_or_404(assignment_id: int) -> Assignment:
-    assignment = get_db().get(Assignment, assignment_id)
+def get_assignment_or_404(assignment_id: int, *options: ORMOption) -> Assignment:
+    assignment = get_db().get(Assignment, assignment_id, options=options)
     if assignment is None or assignment.couple.counselor_id != current_user.id:
         abort(404)
     return assignment
@@ -57,8 +59,8 @@ def get_message_or_404(message_id: int) -> Message:
     return message
 
 
-def get_session_or_404(session_id: int) -> CounselingSession:
-    found = get_db().get(CounselingSession, session_id)
+def get_session_or_404(session_id: int, *options: ORMOption) -> CounselingSession:
+    found = get_db().get(CounselingSession, session_id, options=options)
     if found is None or found.couple.counselor_id != current_user.id:
         abort(404)
     return found

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from wtforms import BooleanField, DateField
 from wtforms.validators import InputRequired
 
-from . import links
+from . import attention, links
 from .access import get_assignment_or_404, get_couple_or_404, get_link_or_404, get_member_or_404
 from .audit import record
 from .dates import day, today
@@ -200,6 +200,7 @@ def close(assignment_id: int) -> ResponseReturnValue:
     assignment = get_assignment_or_404(assignment_id)
     if assignment.closed_at is None:
         assignment.closed_at = utcnow()
+        attention.settle(assignment)
         record("close_assignment", assignment)
         get_db().commit()
     flash("Closed. The partners can no longer change their answers.")

@@ -3,22 +3,22 @@ the couple's page, where safety concerns are acknowledged."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .access import get_couple_or_404
 from .audit import record
-from .dates import local_date, today
+from .dates import today
 from .db import get_db, utcnow
 from .forms import Form, email_address
-from .history import couple_assignments, couple_trends
+from .history import RECENT, couple_page
 from .links import take_fresh_tokens
-from .models import CounselingSession, Couple, Partner
+from .models import Assignment, Couple, Partner, SafetyFlag
 from .safety import acknowledge, open_flags
 from .security import login_required
 
@@ -103,43 +103,45 @@ class AcknowledgeForm(Form):
     )
 
 
+# What the couple's page shows of the couple itself, loaded with it in one query.
+WITH_FLAGS = (
+    joinedload(Couple.partners),
+    joinedload(Couple.flags).joinedload(SafetyFlag.assignment).joinedload(
+        Assignment.worksheet_version
+    ),
+    joinedload(Couple.flags).joinedload(SafetyFlag.acknowledged_by),
+)
+
+
 @bp.get("/couples/<id:couple_id>")
 @login_required
 def show(couple_id: int) -> ResponseReturnValue:
-    return _show(get_couple_or_404(couple_id))
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return _show(get_couple_or_404(couple_id, *WITH_FLAGS), page=number)
 
 
 def _show(
-    couple: Couple, posted: tuple[int, AcknowledgeForm] | None = None, status: int = 200
+    couple: Couple,
+    posted: tuple[int, AcknowledgeForm] | None = None,
+    status: int = 200,
+    page: int = 1,
 ) -> ResponseReturnValue:
-    """The couple's page; posted is a flag's acknowledgement form being shown with its errors."""
+    """The couple's page; posted is a flag's acknowledgement form being shown with its errors;
+    page is the page of the timeline."""
     ack_forms = {flag.id: AcknowledgeForm(formdata=None) for flag in open_flags(couple)}
     if posted is not None:
         ack_forms[posted[0]] = posted[1]
-    assignments = couple_assignments(couple)
-    meetings = (
-        get_db()
-        .scalars(
-            select(CounselingSession)
-            .where(CounselingSession.couple_id == couple.id)
-            .options(
-                selectinload(CounselingSession.notes), selectinload(CounselingSession.discussed)
-            )
-        )
-        .all()
-    )
-    timeline = sorted(
-        [(local_date(a.created_at), "assignment", a) for a in assignments]
-        + [(m.held_on, "session", m) for m in meetings],
-        key=lambda entry: (entry[0], entry[1] == "session"),
-        reverse=True,
-    )
+    shown = couple_page(couple, page)
     return render_template(
         "couples/show.html",
         couple=couple,
-        assignments=assignments,
-        timeline=timeline,
-        trends=couple_trends(assignments),
+        assignments=shown.worksheets,
+        timeline=shown.timeline,
+        page=shown.page,
+        pages=shown.pages,
+        recent=RECENT,
+        trends=shown.trends,
         fresh=take_fresh_tokens(),
         today=today(),
         ack_forms=ack_forms,

@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVarTuple
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, select, union_all
+from sqlalchemy.orm import aliased, joinedload
 
-from .dates import local_date
+from .attention import latest
 from .dates import today as practice_today
-from .db import Model, get_db, utcnow
+from .db import get_db, utcnow
 from .forms import cleaned
 from .models import (
     Assignment,
-    CounselingSession,
     Couple,
     Link,
-    Partner,
     Response,
     Round,
     SafetyFlag,
+    searchable,
 )
 from .security import login_required
 
 bp = Blueprint("dashboard", __name__)
 PER_PAGE = 20
 ATTENTION_ROWS = 10
+# Each list is counted up to here and no further, so a long list costs what a short one does;
+# past it the page says "over ...".
+ATTENTION_COUNT = 100
 
-T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -42,147 +43,149 @@ class CoupleRow:
     latest: datetime | date | None
 
 
-def _mine(query: Select[T]) -> Select[T]:
+def _mine(query: Select[*Ts]) -> Select[*Ts]:
     """Limit a query joined to Couple to this counselor's active couples."""
     return query.where(Couple.counselor_id == current_user.id, Couple.archived_at.is_(None))
 
 
-def _open_assignments() -> Select[Assignment]:
+def _waiting(on: str) -> Select[int]:
+    """Ids of this counselor's assignments that wait on someone, through the waiting_on index."""
     return _mine(
-        select(Assignment)
+        select(Assignment.id)
         .join(Couple, Assignment.couple_id == Couple.id)
-        .where(Assignment.closed_at.is_(None), Assignment.reviewed_at.is_(None))
-        .options(joinedload(Assignment.couple), joinedload(Assignment.worksheet_version))
-    )
+        .where(Assignment.waiting_on == on)
+    ).order_by(Assignment.due_on, Assignment.id)
 
 
-def _submitted_count() -> ScalarSelect[int]:
-    return (
-        select(func.count(Response.id))
-        .where(Response.assignment_id == Assignment.id, Response.submitted_at.is_not(None))
-        .scalar_subquery()
-    )
+def _count(query: Select[Any], most: int | None = None) -> ScalarSelect[int]:
+    """How many rows a query finds; with most, counting stops one past it."""
+    if most is not None:
+        query = query.limit(most + 1)
+    return select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
 
 
-def _capped(query: Select[T]) -> tuple[list[T], int]:
-    """The first few rows of a list and how many there are in all: two queries at any size."""
+def attention(today: date) -> dict[str, tuple[list[Any], int]]:
+    """Four short lists of what waits on the counselor and how long each is: four queries (one
+    for the counts), each walking an index over what is open now, never the whole history."""
     db = get_db()
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    return list(db.scalars(query.limit(ATTENTION_ROWS)).unique()), total
-
-
-def attention(today: date) -> dict[str, tuple[list[Model], int]]:
-    """Four short lists of what waits on the counselor, in the same queries at any size."""
     # Open until acknowledged: reviewing the worksheet, or archiving the couple, clears no flag.
+    mine = exists().where(Couple.id == SafetyFlag.couple_id, Couple.counselor_id == current_user.id)
     concerns = (
         select(SafetyFlag)
-        .join(Couple, SafetyFlag.couple_id == Couple.id)
-        .where(Couple.counselor_id == current_user.id, SafetyFlag.acknowledged_at.is_(None))
-        .options(
+        .where(SafetyFlag.acknowledged_at.is_(None), mine)
+        .order_by(SafetyFlag.raised_at, SafetyFlag.id)
+    )
+    to_review = _waiting("counselor")
+    overdue = _waiting("partners").where(Assignment.due_on < today)
+    unopened = _unopened()
+    counts = db.execute(
+        select(*(_count(q, ATTENTION_COUNT) for q in (concerns, to_review, overdue, unopened)))
+    ).one()
+    flags = db.scalars(
+        concerns.limit(ATTENTION_ROWS).options(
             joinedload(SafetyFlag.partner),
             joinedload(SafetyFlag.couple),
             joinedload(SafetyFlag.assignment).joinedload(Assignment.worksheet_version),
         )
-        .order_by(SafetyFlag.raised_at)
+    ).all()
+    # Both short lists of assignments in one query; each row says which list it is on.
+    picked = union_all(
+        select(to_review.limit(ATTENTION_ROWS).subquery().c.id),
+        select(overdue.limit(ATTENTION_ROWS).subquery().c.id),
     )
-    to_review = _open_assignments().where(_submitted_count() == 2).order_by(Assignment.due_on)
-    overdue = (
-        _open_assignments()
-        .where(Assignment.due_on < today, _submitted_count() < 2)
-        .order_by(Assignment.due_on)
-    )
-    other = aliased(Link)
-    same = (other.round_id == Link.round_id) & (other.partner_id == Link.partner_id)
-    unopened = _mine(
+    assignments = db.scalars(
+        select(Assignment)
+        .where(Assignment.id.in_(picked))
+        .options(joinedload(Assignment.couple), joinedload(Assignment.worksheet_version))
+        .order_by(Assignment.due_on, Assignment.id)
+    ).all()
+    links = db.scalars(
         select(Link)
-        .join(Round, Link.round_id == Round.id)
-        .join(Couple, Round.couple_id == Couple.id)
-        .where(
-            # One row per partner and round: their newest link, when none of theirs was opened.
-            Link.id == select(func.max(other.id)).where(same).scalar_subquery(),
-            ~exists().where(same, other.first_opened_at.is_not(None)),
-            Link.revoked_at.is_(None),
-            Link.expires_at > utcnow(),
-            exists().where(
-                Assignment.round_id == Link.round_id,
-                Assignment.closed_at.is_(None),
-                Assignment.reviewed_at.is_(None),
-                Response.assignment_id == Assignment.id,
-                Response.partner_id == Link.partner_id,
-                Response.submitted_at.is_(None),
-            ),
-        )
+        .where(Link.id.in_(unopened.limit(ATTENTION_ROWS).subquery().select()))
         .options(
             joinedload(Link.partner),
             joinedload(Link.round).joinedload(Round.couple),
             joinedload(Link.round)
-            .selectinload(Round.assignments)
+            .joinedload(Round.assignments)
             .joinedload(Assignment.worksheet_version),
         )
-        .order_by(Link.created_at)
+        .order_by(Link.expires_at, Link.id)
+    ).unique()
+    return {
+        "concerns": (list(flags), counts[0]),
+        "to_review": ([a for a in assignments if a.waiting_on == "counselor"], counts[1]),
+        "overdue": ([a for a in assignments if a.waiting_on == "partners"], counts[2]),
+        "unopened": (list(links), counts[3]),
+    }
+
+
+def _unopened() -> Select[int]:
+    """Ids of each partner's newest link in a round with work waiting on them, when none of
+    their links of the round was opened, soonest to expire first: the walk follows the index
+    of live links (expires_at) and stops at the first few; whose link it is and what waits
+    are asked of each live link, not joined (a join lets the database start from every round
+    of the counselor's couples, or every unsent response, instead)."""
+    other = aliased(Link)
+    same = (other.round_id == Link.round_id) & (other.partner_id == Link.partner_id)
+    mine = _mine(select(Round.id).join(Couple, Round.couple_id == Couple.id)).where(
+        Round.id == Link.round_id
     )
-    lists = {"concerns": concerns, "to_review": to_review, "overdue": overdue, "unopened": unopened}
-    return {name: _capped(query) for name, query in lists.items()}
+    opened = select(other.id).where(same, other.first_opened_at.is_not(None))
+    waiting = select(Response.id).where(
+        Assignment.round_id == Link.round_id,
+        Assignment.waiting_on == "partners",
+        Response.assignment_id == Assignment.id,
+        Response.partner_id == Link.partner_id,
+        Response.submitted_at.is_(None),
+    )
+    return (
+        select(Link.id)
+        .where(
+            Link.expires_at > utcnow(),
+            Link.revoked_at.is_(None),
+            Link.first_opened_at.is_(None),
+            Link.id == select(func.max(other.id)).where(same).scalar_subquery(),
+            _asked_of_each(mine),
+            ~_asked_of_each(opened),
+            _asked_of_each(waiting),
+        )
+        .order_by(Link.expires_at, Link.id)
+    )
 
 
-def _search(query: Select[Couple], text: str) -> Select[Couple]:
-    """Couples whose label or a partner's name holds text. Names are stored composed (NFC, the
-    one rule for typed text); rows written before that rule may hold the decomposed form, so
-    both forms of the search are looked for."""
+def _asked_of_each(query: Select[int]) -> ColumnElement[bool]:
+    """Whether the query finds a row, asked of each row of the outer query in turn (with
+    LIMIT 1 PostgreSQL cannot turn it into a join that reads a whole table first)."""
+    return query.limit(1).scalar_subquery().is_not(None)
+
+
+def _search(query: Select[*Ts], text: str) -> Select[*Ts]:
+    """Couples whose label or partner's name holds the text (a % or _ in it is just that). The
+    stored search text is composed (NFC) and lower case, and so is what is looked for, so
+    either form of an accent finds either."""
     if not text:
         return query
-    matches = []
-    for form in sorted({unicodedata.normalize(f, text) for f in ("NFC", "NFD")}):
-        pattern = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        partner_match = exists().where(
-            Partner.couple_id == Couple.id, Partner.display_name.ilike(pattern, escape="\\")
-        )
-        matches += [Couple.label.ilike(pattern, escape="\\"), partner_match]
-    return query.where(or_(*matches))
+    escaped = searchable(text, []).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return query.where(Couple.search_text.like(f"%{escaped}%", escape="\\"))
 
 
 def couple_rows(text: str, page: int) -> tuple[list[CoupleRow], int, int]:
-    """One page of the counselor's couples with their latest activity, the page and the count."""
+    """One page of the counselor's couples in name order, with their latest activity, the page
+    and the number of pages: one query walking the couple_roster index (two past the end)."""
     db = get_db()
-    base = _search(_mine(select(Couple)), text)
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page, pages)
-    latest_response = (
-        select(func.max(Response.updated_at))
-        .join(Assignment, Response.assignment_id == Assignment.id)
-        .where(Assignment.couple_id == Couple.id)
-        .scalar_subquery()
-    )
-    latest_assignment = (
-        select(func.max(Assignment.created_at))
-        .where(Assignment.couple_id == Couple.id)
-        .scalar_subquery()
-    )
-    latest_session = (
-        select(func.max(CounselingSession.held_on))
-        .where(CounselingSession.couple_id == Couple.id)
-        .scalar_subquery()
-    )
+    total = _count(_search(_mine(select(Couple.id)), text))
     query = (
-        base.add_columns(latest_response, latest_assignment, latest_session)
-        .options(selectinload(Couple.partners))
+        _search(_mine(select(Couple, total)), text)
+        .options(joinedload(Couple.partners))
         .order_by(func.lower(Couple.label), Couple.id)
         .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
     )
-    rows = []
-    for couple, response_at, assigned_at, held_on in db.execute(query):
-        moments = [m for m in (response_at, assigned_at) if m is not None]
-        latest: datetime | date | None = max(moments) if moments else None
-        if held_on is not None and (latest is None or held_on > _as_date(latest)):
-            latest = held_on
-        rows.append(CoupleRow(couple, latest))
-    return rows, page, pages
-
-
-def _as_date(moment: datetime | date) -> date:
-    return local_date(moment) if isinstance(moment, datetime) else moment
+    found = db.execute(query.offset((page - 1) * PER_PAGE)).unique().all()
+    if not found and page > 1:  # past the last page: show the last one
+        page = max(1, -(-(db.scalar(select(total)) or 0) // PER_PAGE))
+        found = db.execute(query.offset((page - 1) * PER_PAGE)).unique().all()
+    pages = max(1, -(-found[0][1] // PER_PAGE)) if found else 1
+    return [CoupleRow(couple, latest(couple)) for couple, _ in found], page, pages
 
 
 @bp.get("/")
@@ -197,6 +200,7 @@ def index() -> ResponseReturnValue:
         "dashboard/index.html",
         attention=attention(today),
         rows=rows,
+        most=ATTENTION_COUNT,
         q=text,
         page=page_number,
         pages=pages,

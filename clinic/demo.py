@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
+from . import attention
 from .catalog import worksheets
 from .counselors import add_counselor
 from .dates import today as practice_today
@@ -130,6 +131,7 @@ def build_demo(counselor: Counselor, rng: random.Random) -> None:
                 assignment.reviewed_at = when + timedelta(days=5)
                 _session(couple, assignment, when.date() + timedelta(days=6), rng)
         _pending(couple, index, today, library)
+        attention.recompute(couple)
     get_db().flush()
 
 

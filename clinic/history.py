@@ -4,13 +4,16 @@ sets compared, and scores over time where a worksheet was given more than once."
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from .catalog import stored_worksheet
 from .db import get_db
-from .models import Assignment, Couple, Round
+from .models import Assignment, CounselingSession, Couple, Response, Round
 from .worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review
 
 
@@ -27,6 +30,134 @@ def couple_assignments(couple: Couple) -> list[Assignment]:
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
     return list(get_db().scalars(query))
+
+
+TIMELINE_ROWS = 20  # entries on a page of a couple's timeline
+RECENT = 10  # the newest worksheets the couple's page lists beside the open ones
+TREND_POINTS = 24  # the newest answered worksheets the progress charts draw from
+
+
+@dataclass(frozen=True)
+class CouplePage:
+    """What the couple's page shows, read in four queries at any length of history."""
+
+    worksheets: list[Assignment]  # open ones and the newest few, newest first
+    timeline: list[tuple[date, str, Any]]  # (day, "assignment" or "session", row), newest first
+    page: int
+    pages: int
+    trends: list[tuple[str, str, tuple[Trend, ...]]]
+
+
+def _day(column: Any) -> ColumnElement[str]:
+    """A UTC date or datetime column as its day, "YYYY-MM-DD", for ordering a mixed list."""
+    if get_db().get_bind().dialect.name == "postgresql":
+        if column.type.python_type is date:
+            return func.to_char(column, "YYYY-MM-DD")
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)  # SQLite keeps them as UTC text
+
+
+def couple_page(couple: Couple, page: int) -> CouplePage:
+    """One page of the couple's timeline (sessions and worksheets given, newest first), the
+    worksheets the page lists and the progress charts."""
+    db = get_db()
+    entries = union_all(
+        select(
+            _day(Assignment.created_at).label("day"),
+            literal(0).label("kind"),
+            Assignment.id.label("id"),
+        ).where(Assignment.couple_id == couple.id),
+        select(
+            _day(CounselingSession.held_on), literal(1), CounselingSession.id
+        ).where(CounselingSession.couple_id == couple.id),
+    ).subquery()
+    total = select(func.count()).select_from(entries).scalar_subquery()
+    query = (
+        select(entries.c.kind, entries.c.id, total)
+        .order_by(entries.c.day.desc(), entries.c.kind.desc(), entries.c.id.desc())
+        .limit(TIMELINE_ROWS)
+    )
+    found = db.execute(query.offset((page - 1) * TIMELINE_ROWS)).all()
+    if not found and page > 1:  # past the end: the last page
+        page = max(1, -(-(db.scalar(select(total)) or 0) // TIMELINE_ROWS))
+        found = db.execute(query.offset((page - 1) * TIMELINE_ROWS)).all()
+    pages = max(1, -(-found[0][2] // TIMELINE_ROWS)) if found else 1
+    on_page = [(kind, entry_id) for kind, entry_id, _ in found]
+    newest = (
+        select(Assignment.id)
+        .where(Assignment.couple_id == couple.id)
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+        .limit(RECENT)
+        .subquery()
+    )
+    # All the couple's, first: an index narrows it to them before the rest is looked at.
+    assignments = assignments_where(
+        (Assignment.couple_id == couple.id)
+        & or_(
+            Assignment.id.in_([entry_id for kind, entry_id in on_page if kind == 0]),
+            Assignment.id.in_(select(newest.c.id)),
+            Assignment.waiting_on.is_not(None),
+            Assignment.id.in_(_answered(couple)),
+        )
+    )
+    session_ids = [entry_id for kind, entry_id in on_page if kind == 1]
+    meetings: dict[int, CounselingSession] = {}
+    if session_ids:
+        sessions = (
+            select(CounselingSession)
+            .where(CounselingSession.id.in_(session_ids))
+            .options(
+                joinedload(CounselingSession.notes),
+                # Its own query: joined, SQLite would read the whole link table first.
+                selectinload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
+            )
+        )
+        meetings = {m.id: m for m in db.scalars(sessions).unique()}
+    by_id = {a.id: a for a in assignments}
+    recent = {a.id for a in assignments[:RECENT]}  # the newest are all among those loaded
+    answered = [a for a in assignments if any(r.submitted_at for r in a.responses)]
+    timeline: list[tuple[date, str, Any]] = [
+        (by_id[i].created_at.date(), "assignment", by_id[i])
+        if kind == 0
+        else (meetings[i].held_on, "session", meetings[i])
+        for kind, i in on_page
+    ]
+    return CouplePage(
+        worksheets=[a for a in assignments if a.waiting_on is not None or a.id in recent],
+        timeline=timeline,
+        page=page,
+        pages=pages,
+        trends=couple_trends(answered[:TREND_POINTS]),
+    )
+
+
+def assignments_where(condition: ColumnElement[bool]) -> list[Assignment]:
+    query = (
+        select(Assignment)
+        .where(condition)
+        .options(
+            joinedload(Assignment.round).joinedload(Round.links),
+            joinedload(Assignment.responses),
+            joinedload(Assignment.worksheet_version),
+        )
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    )
+    return list(get_db().scalars(query).unique())
+
+
+def _answered(couple: Couple) -> Select[tuple[int]]:
+    """Ids of the couple's newest worksheets with answers sent, for the progress charts."""
+    sent = exists().where(
+        Response.assignment_id == Assignment.id, Response.submitted_at.is_not(None)
+    )
+    answered = (
+        select(Assignment.id)
+        .where(Assignment.couple_id == couple.id, sent)
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+        .limit(TREND_POINTS)
+        .subquery()
+    )
+    return select(answered.c.id)
 
 
 def review_of(

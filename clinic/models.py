@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .db import Model, utcnow
 from .note_structures import parts_of
@@ -51,6 +63,14 @@ class Couple(Model):
     label: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
+    # The dashboard's "Last activity", kept here so a page of couples reads it from the row
+    # (clinic/attention.py keeps it): the newest worksheet given or answers sent, and the latest
+    # session's date.
+    last_activity_at: Mapped[datetime | None]
+    last_session_on: Mapped[date | None]
+    # The label and both partners' names in lower case, one per line: what the dashboard's
+    # search reads, one column of one row per couple. Kept by the validators below.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     counselor: Mapped[Counselor] = relationship(back_populates="couples")
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple", cascade="all, delete-orphan", order_by="Partner.position"
@@ -58,6 +78,33 @@ class Couple(Model):
     flags: Mapped[list[SafetyFlag]] = relationship(
         back_populates="couple", cascade="all, delete-orphan", order_by="SafetyFlag.id"
     )
+
+    @validates("label")
+    def _new_label(self, _key: str, label: str) -> str:
+        self.search_text = searchable(label, [p.display_name for p in self.partners])
+        return label
+
+    @validates("partners")
+    def _new_partner(self, _key: str, partner: Partner) -> Partner:
+        names = [p.display_name for p in self.partners if p is not partner]
+        self.search_text = searchable(self.label, [*names, partner.display_name])
+        return partner
+
+
+def searchable(label: str | None, names: Sequence[str | None]) -> str:
+    """What a couple is found by: the label and the partners' names, in lower case and composed
+    (NFC), whichever form a name was stored in."""
+    return "\n".join(unicodedata.normalize("NFC", text.lower()) for text in (label, *names) if text)
+
+
+# The dashboard's page of couples: a counselor's active couples in name order, read from here.
+Index(
+    "ix_couple_roster",
+    Couple.counselor_id,
+    Couple.archived_at,
+    func.lower(Couple.label),
+    Couple.id,
+)
 
 
 class Partner(Model):
@@ -69,6 +116,14 @@ class Partner(Model):
     display_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(254))
     couple: Mapped[Couple] = relationship(back_populates="partners")
+
+    @validates("display_name")
+    def _new_name(self, _key: str, name: str) -> str:
+        couple = self.couple
+        if couple is not None:  # a new partner is counted when added to the couple
+            names = [name if p is self else p.display_name for p in couple.partners]
+            couple.search_text = searchable(couple.label, names)
+        return name
 
 
 class Round(Model):
@@ -197,6 +252,9 @@ class Assignment(Model):
     """A worksheet version given to a couple; its status follows from the two responses."""
 
     __tablename__ = "assignment"
+    # The dashboard's lists walk this index: what waits on the counselor or the partners, by
+    # due date.
+    __table_args__ = (Index("ix_assignment_waiting_on_due_on", "waiting_on", "due_on"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -210,6 +268,11 @@ class Assignment(Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("counseling_session.id"), index=True)
     # Off: no reminders about this worksheet (the partner's own switch is on RoundPartner).
     reminders: Mapped[bool] = mapped_column(default=True)
+    # Kept by clinic/attention.py from the rows above, for the dashboard: when the second
+    # partner sent, and whom the assignment waits on: "partners" (not both sent yet),
+    # "counselor" (both sent, to review) or None (reviewed or closed).
+    both_sent_at: Mapped[datetime | None]
+    waiting_on: Mapped[str | None] = mapped_column(String(10))
     couple: Mapped[Couple] = relationship()
     round: Mapped[Round] = relationship(back_populates="assignments")
     worksheet_version: Mapped[WorksheetVersion] = relationship()
@@ -270,7 +333,7 @@ class Link(Model):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # the dashboard's live links
     sent_at: Mapped[datetime | None]
     first_opened_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -397,6 +460,8 @@ class SafetyFlag(Model):
     counselor looks at until they acknowledge it with a note of what was done."""
 
     __tablename__ = "safety_flag"
+    # The dashboard's open concerns, oldest first.
+    __table_args__ = (Index("ix_safety_flag_open", "acknowledged_at", "raised_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))

@@ -10,7 +10,7 @@ from flask import flash
 from wtforms import DateField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from . import links
+from . import attention, links
 from .audit import record
 from .catalog import snapshot, worksheets
 from .dates import today as practice_today
@@ -87,6 +87,7 @@ def assign(
     get_db().add(assignment)
     for partner in couple.partners:
         assignment.responses.append(Response(partner=partner, answers={}))
+    attention.assigned(assignment)
     if alone:
         for partner in couple.partners:
             links.issue_link(work, partner)

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 from wtforms import DateField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length
 
+from . import attention
 from .access import get_couple_or_404, get_session_or_404
 from .audit import record
 from .dates import day, today
 from .db import get_db
 from .forms import CheckboxListField, Form
-from .history import couple_assignments
+from .history import assignments_where, couple_assignments
 from .links import only_this_computer, take_fresh_tokens
-from .models import CounselingSession, Couple, SessionNote
+from .models import Assignment, CounselingSession, Couple, SessionNote
 from .noteforms import AddendumForm, NoteForm, note_form, practice_structure, structure_field
 from .rounds import (
     AssignmentForm,
@@ -100,10 +102,21 @@ def create(couple_id: int) -> ResponseReturnValue:
             )
         )
     get_db().add(meeting)
+    attention.sessions_changed(couple)
     record("create_session", meeting)
     get_db().commit()
     flash("Session saved.")
     return redirect(url_for("sessions.show", session_id=meeting.id))
+
+
+# What the session's page shows of it, loaded with it in two queries.
+WITH_NOTES = (
+    joinedload(CounselingSession.couple).joinedload(Couple.partners),
+    joinedload(CounselingSession.couple).joinedload(Couple.flags),
+    joinedload(CounselingSession.notes),
+    # Its own query: joined through session_assignment, SQLite would read all of that table.
+    selectinload(CounselingSession.discussed).joinedload(Assignment.worksheet_version),
+)
 
 
 def show_page(
@@ -123,7 +136,7 @@ def show_page(
         assign_form=(assign_form or AssignmentForm(formdata=None)).offer_email(meeting.couple),
         offer=email_offer(meeting.couple),
         only_here=only_this_computer(),
-        assigned_here=[a for a in couple_assignments(meeting.couple) if a.session_id == meeting.id],
+        assigned_here=assignments_where(Assignment.session_id == meeting.id),
         fresh=take_fresh_tokens(),
         today=today(),
         caution=caution_list(meeting.couple),
@@ -133,7 +146,7 @@ def show_page(
 @bp.get("/sessions/<id:session_id>")
 @login_required
 def show(session_id: int) -> ResponseReturnValue:
-    return show_page(get_session_or_404(session_id))
+    return show_page(get_session_or_404(session_id, *WITH_NOTES))
 
 
 def signed_already(meeting: CounselingSession) -> Response:
@@ -173,6 +186,7 @@ def update(session_id: int) -> ResponseReturnValue:
             "sessions/edit.html", meeting=meeting, couple=meeting.couple, form=form
         ), 400
     _apply(form, meeting)
+    attention.sessions_changed(meeting.couple)
     record("update_session", meeting)
     get_db().commit()
     flash("Saved.")

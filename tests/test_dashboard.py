@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from clinic import attention
 from clinic.db import get_db, get_engine, utcnow
 from clinic.models import Couple, Partner
 from clinic.rounds import assign
@@ -35,6 +36,7 @@ def seed(app, counselor_id: int, count: int, start: int = 0) -> None:
                     response.submitted_answers = {"close": 1 + n % 5}
                     response.submitted_at = utcnow()
                 assignment.responses[0].concern = n % 2 == 0
+            attention.settle(assignment)
         db.commit()
 
 
@@ -106,6 +108,13 @@ def test_long_attention_lists_are_capped(app, client, counselor):
     html = client.get("/").get_data(as_text=True)
     assert html.count("has not opened") == 10
     assert "And 30 more." in html  # 20 couples x 2 partners unopened, 10 shown
+
+
+def test_very_long_attention_lists_are_counted_up_to_a_point(app, client, counselor):
+    seed(app, counselor, 160)  # 107 couples with two partners each who have not opened
+    html = client.get("/").get_data(as_text=True)
+    assert html.count("has not opened") == 10
+    assert "And over 90 more." in html
 
 
 def test_overdue(app, clock, client, counselor, make_couple, make_assignment):

@@ -83,7 +83,16 @@ NOT_A_COUPLES = {
 
 # Columns left out of the export: a hash of a link's token opens nothing and tells nothing.
 # Secrets that open a link: no use to the couple, and a risk in a file that travels.
-NOT_EXPORTED = {("link", "token_hash"), ("round_partner", "pin_hash")}
+# The dashboard's bookkeeping (clinic/attention.py) says nothing the other columns do not.
+NOT_EXPORTED = {
+    ("link", "token_hash"),
+    ("round_partner", "pin_hash"),
+    ("assignment", "both_sent_at"),
+    ("assignment", "waiting_on"),
+    ("couple", "last_activity_at"),
+    ("couple", "last_session_on"),
+    ("couple", "search_text"),
+}
 
 
 def table(name: str) -> Table:

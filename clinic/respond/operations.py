@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from .. import throttle
+from .. import attention, throttle
 from ..audit import record
 from ..catalog import stored_worksheet
 from ..db import get_db, utcnow
@@ -228,6 +228,7 @@ def store_sent(
     response.submitted_at = utcnow()
     found = concerns(worksheet, clean)
     response.concern = bool(found)
+    attention.sent(response)
     record("submit_response", response, link_id=link_id)
     if found:
         raise_flag(response, found, link_id=link_id)

@@ -1,0 +1,237 @@
+"""For bench/load.py: serve an app under gunicorn with the settings `make run` uses, talk to it
+as a browser would (cookies, CSRF tokens), and run wrk against it (Debian's `wrk` package)."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic.worksheets.loader import load_file
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = "246810"  # the code each partner chooses at Start
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """gunicorn --config python:clinic.serving (two workers) serving app on a free port."""
+
+    def __init__(self, app: str, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [GUNICORN, "--config", "python:clinic.serving"]
+        command += ["--bind", f"127.0.0.1:{self.port}", app]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start serving {app}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Browser:
+    """Cookies and CSRF tokens, like a browser with one tab."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.last_url = ""
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=60) as response:
+            self.last_url = response.geturl()
+            return str(response.read().decode())
+
+    def post(self, path: str, data: dict[str, str], csrf_from: str | None = None) -> str:
+        token = CSRF.search(self.get(csrf_from or path))
+        assert token is not None, f"no CSRF token on {csrf_from or path}"
+        body = urllib.parse.urlencode({**data, "csrf_token": token[1]}).encode()
+        with self.opener.open(self.base + path, body, timeout=60) as response:
+            self.last_url = response.geturl()
+            return str(response.read().decode())
+
+    def csrf(self, path: str) -> str:
+        token = CSRF.search(self.get(path))
+        assert token is not None, f"no CSRF token on {path}"
+        return token[1]
+
+    def check(self, path: str, cookie: str) -> None:
+        """The page answers 200 to this cookie, not a redirect to sign in or an error."""
+        request = urllib.request.Request(self.base + path, headers={"Cookie": cookie})
+        opener = urllib.request.build_opener(NoRedirect)
+        with opener.open(request, timeout=60) as response:
+            assert response.status == 200, f"{path}: {response.status}"
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float  # with no request done in the run: the run's length, as "over"
+    errors: int
+    done: int  # requests answered in the run
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url: str, seconds: float, connections: int, *, cookie: str = "", script: str = "") -> Run:
+    """One wrk run (two threads) against url; script: Lua for what each request sends."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{round(seconds)}s", "--latency"]
+    command += ["--timeout", "30s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        if script:
+            lua.write(script)
+            lua.flush()
+            command += ["-s", lua.name]
+        out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if os.environ.get("BENCH_WRK_OUTPUT"):
+        print(" ".join(command + [url]), out, sep="\n", file=sys.stderr)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])  # type: ignore[index]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])  # type: ignore[index]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    if socket_errors:
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors[1]))
+    done = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    if not done:
+        p50 = p99 = seconds * 1000
+    return Run(rps, p50, p99, errors, done)
+
+
+def interleaved(
+    baseline: str, case: str, seconds: float, connections: int, rounds: int, **case_options: str
+) -> tuple[Run, Run]:
+    """baseline, case, baseline, case...; the medians of each."""
+    base_runs, case_runs = [], []
+    for _ in range(rounds):
+        base_runs.append(wrk(baseline, seconds, connections))
+        case_runs.append(wrk(case, seconds, connections, **case_options))
+    return _median(base_runs), _median(case_runs)
+
+
+def _median(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.rps for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        sum(r.errors for r in runs),
+        sum(r.done for r in runs),
+    )
+
+
+def posts(path_bodies: list[tuple[str, str, str]]) -> str:
+    """A wrk script that POSTs each (path, cookie, form body) in turn."""
+
+    def lua(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    rows = ",\n".join(f"  {{{lua(p)}, {lua(c)}, {lua(b)}}}" for p, c, b in path_bodies)
+    return f"""local posts = {{
+{rows}
+}}
+local i = 0
+request = function()
+  i = i % #posts + 1
+  local p = posts[i]
+  return wrk.format("POST", p[1], {{
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = p[2],
+  }}, p[3])
+end
+"""
+
+
+def start_partner(base: str, token: str, response_id: int, slug: str) -> tuple[str, str, str]:
+    """A partner's phone through their link; returns what their autosave posts: a valid
+    answer to the first question."""
+    phone = Browser(base)
+    phone.post(f"/l/{token}", {"code": CODE})
+    csrf = phone.csrf(f"/r/{response_id}")
+    question = load_file(ROOT / "worksheets" / f"{slug}.toml").sections[0].questions[0]
+    value = str(question.min) if question.min is not None else "A quiet walk"
+    if question.options:
+        value = question.options[0].value
+    name = f"{question.id}.{question.items[0].id}" if question.items else question.id
+    fields = {"csrf_token": csrf, "section": "0", "autosave": "1", "changed": question.id}
+    return f"/r/{response_id}", phone.cookie(), urllib.parse.urlencode({**fields, name: value})
+
+
+class exporting:  # noqa: N801  (used as a context manager)
+    """Two summary exports running over and over, as two counselors pressing Export."""
+
+    def __init__(self, counselor: Browser, session_id: int) -> None:
+        self.path = f"/sessions/{session_id}/summary-counselor.pdf"
+        self.counselor, self.stop = counselor, threading.Event()
+        self.threads = [threading.Thread(target=self._loop) for _ in range(2)]
+
+    def _loop(self) -> None:
+        request = urllib.request.Request(
+            self.counselor.base + self.path, headers={"Cookie": self.counselor.cookie()}
+        )
+        while not self.stop.is_set():
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    response.read()
+            except urllib.error.HTTPError:  # busy: "try again in a moment"
+                time.sleep(0.2)
+
+    def __enter__(self) -> None:
+        for thread in self.threads:
+            thread.start()
+        time.sleep(0.5)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
