@@ -3,6 +3,8 @@ not theirs answers 404, not 403, so nobody learns that another counselor's recor
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm.interfaces import ORMOption
@@ -19,6 +21,8 @@ from .models import (
     SessionNote,
 )
 
+T = TypeVar("T")
+
 
 def get_couple_or_404(couple_id: int, *options: ORMOption) -> Couple:
     """options: what the page shows of the couple, loaded with it (joinedload, say)."""
@@ -28,8 +32,18 @@ def get_couple_or_404(couple_id: int, *options: ORMOption) -> Couple:
     return couple
 
 
-def get_assignment_or_404(assignment_id: int, *options: ORMOption) -> Assignment:
-    assignment = get_db().get(Assignment, assignment_id, options=options)
+def _get(model: type[T], ident: int, options: tuple[ORMOption, ...], for_update: bool) -> T | None:
+    """model's row ident; for_update locks it (on SQLite: takes the write lock) and reads it
+    afresh, for a view whose write depends on what it finds."""
+    if not for_update:
+        return get_db().get(model, ident, options=options)
+    return get_db().get(model, ident, options=options, with_for_update=True, populate_existing=True)
+
+
+def get_assignment_or_404(
+    assignment_id: int, *options: ORMOption, for_update: bool = False
+) -> Assignment:
+    assignment = _get(Assignment, assignment_id, options, for_update)
     if assignment is None or assignment.couple.counselor_id != current_user.id:
         abort(404)
     return assignment
@@ -59,8 +73,10 @@ def get_message_or_404(message_id: int) -> Message:
     return message
 
 
-def get_session_or_404(session_id: int, *options: ORMOption) -> CounselingSession:
-    found = get_db().get(CounselingSession, session_id, options=options)
+def get_session_or_404(
+    session_id: int, *options: ORMOption, for_update: bool = False
+) -> CounselingSession:
+    found = _get(CounselingSession, session_id, options, for_update)
     if found is None or found.couple.counselor_id != current_user.id:
         abort(404)
     return found

@@ -197,7 +197,7 @@ def extend(assignment_id: int) -> ResponseReturnValue:
 @bp.post("/assignments/<id:assignment_id>/close")
 @login_required
 def close(assignment_id: int) -> ResponseReturnValue:
-    assignment = get_assignment_or_404(assignment_id)
+    assignment = get_assignment_or_404(assignment_id, for_update=True)
     if assignment.closed_at is None:
         assignment.closed_at = utcnow()
         attention.settle(assignment)

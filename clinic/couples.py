@@ -117,7 +117,7 @@ WITH_FLAGS = (
 @login_required
 def show(couple_id: int) -> ResponseReturnValue:
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
     return _show(get_couple_or_404(couple_id, *WITH_FLAGS), page=number)
 
 

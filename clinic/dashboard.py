@@ -193,7 +193,7 @@ def couple_rows(text: str, page: int) -> tuple[list[CoupleRow], int, int]:
 def index() -> ResponseReturnValue:
     text = cleaned(request.args.get("q", "")).strip()[:100]
     page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    page_number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
     rows, page_number, pages = couple_rows(text, page_number)
     today = practice_today()
     return render_template(

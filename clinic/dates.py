@@ -45,7 +45,14 @@ REGIONS = (
 
 @cache
 def zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """The IANA zones this server knows, without the database's own odd entries ("localtime",
+    "Factory") and its copies under posix/ and right/."""
+    odd = {"localtime", "Factory"}
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in odd and not name.startswith(("posix/", "right/"))
+    )
 
 
 def zone_problem(name: str) -> str | None:

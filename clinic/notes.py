@@ -49,7 +49,7 @@ def _store(note: SessionNote, form: NoteForm) -> None:
 @bp.post("/sessions/<id:session_id>/notes")
 @login_required
 def create(session_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
+    meeting = get_session_or_404(session_id, for_update=True)
     form = note_form(meeting.note_structure, label="New note")
     if meeting.signed:
         return _late(meeting, form)
@@ -78,7 +78,7 @@ def edit(session_id: int, note_id: int) -> ResponseReturnValue:
 @bp.post("/sessions/<id:session_id>/notes/<id:note_id>")
 @login_required
 def update(session_id: int, note_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
+    meeting = get_session_or_404(session_id, for_update=True)
     note = get_note_or_404(meeting, note_id)
     form = note_form(note.structure)
     if meeting.signed:
@@ -96,7 +96,7 @@ def update(session_id: int, note_id: int) -> ResponseReturnValue:
 @bp.post("/sessions/<id:session_id>/notes/<id:note_id>/delete")
 @login_required
 def delete(session_id: int, note_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
+    meeting = get_session_or_404(session_id, for_update=True)
     note = get_note_or_404(meeting, note_id)
     if meeting.signed:
         return signed_already(meeting)
@@ -120,7 +120,7 @@ def confirm_sign(session_id: int) -> ResponseReturnValue:
 @bp.post("/sessions/<id:session_id>/sign")
 @login_required
 def sign(session_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
+    meeting = get_session_or_404(session_id, for_update=True)
     if meeting.signed:
         return signed_already(meeting)
     meeting.signed_at = utcnow()
@@ -135,7 +135,7 @@ def sign(session_id: int) -> ResponseReturnValue:
 @bp.post("/sessions/<id:session_id>/addenda")
 @login_required
 def add_addendum(session_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
+    meeting = get_session_or_404(session_id, for_update=True)
     form = AddendumForm()
     if not meeting.signed:  # the page offers addenda only once signed
         return _back(meeting, "Sign the session first; until then, change the notes instead.")

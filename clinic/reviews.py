@@ -46,7 +46,7 @@ def show(assignment_id: int) -> ResponseReturnValue:
 @login_required
 def mark_reviewed(assignment_id: int) -> ResponseReturnValue:
     """Mark it reviewed: from now on the partners can read their answers but not change them."""
-    assignment = get_assignment_or_404(assignment_id)
+    assignment = get_assignment_or_404(assignment_id, for_update=True)
     if assignment.reviewed_at is None:
         assignment.reviewed_at = utcnow()
         attention.settle(assignment)

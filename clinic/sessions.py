@@ -29,6 +29,7 @@ from .rounds import (
     flash_assigned,
 )
 from .security import login_required
+from .summaries.renders import forget_session
 
 bp = Blueprint("sessions", __name__)
 
@@ -177,7 +178,7 @@ def edit(session_id: int) -> ResponseReturnValue:
 @bp.post("/sessions/<id:session_id>")
 @login_required
 def update(session_id: int) -> ResponseReturnValue:
-    meeting = get_session_or_404(session_id)
+    meeting = get_session_or_404(session_id, for_update=True)
     if meeting.signed:
         return signed_already(meeting)
     form = SessionForm(meeting.couple)
@@ -189,6 +190,7 @@ def update(session_id: int) -> ResponseReturnValue:
     attention.sessions_changed(meeting.couple)
     record("update_session", meeting)
     get_db().commit()
+    forget_session(meeting.id)  # no PDF kept on disk still shows what it was before
     flash("Saved.")
     return redirect(url_for("sessions.show", session_id=meeting.id))
 

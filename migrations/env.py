@@ -34,6 +34,25 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name != "sqlite":
+        _migrate(connection)
+        return
+    # SQLite's batch mode copies a table, drops the old one and renames the copy; with foreign
+    # keys enforced, that DROP would delete (ON DELETE CASCADE) or refuse the rows that point at
+    # the table. The checks are off while migrating (set on the driver's connection: the pragma
+    # does nothing inside a transaction) and every reference is checked after.
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -138,6 +138,8 @@ def test_the_timeline_in_pages(app, clock, client, counselor, make_couple, make_
     )
     assert second.count("Assigned <a") == 4 and "Page 2 of 2" in second and "Newer" in second
     assert "Page 2 of 2" in client.get(f"/couples/{couple}?page=9").get_data(as_text=True)
+    for odd in ("%C2%B2", "x", "0"):  # ² is a digit to isdigit() but not to int()
+        assert "Page 1 of 2" in client.get(f"/couples/{couple}?page={odd}").get_data(as_text=True)
     html = client.get(f"/couples/{couple}").get_data(as_text=True)
     table = html.split('id="assignments-title"')[1].split("</table>")[0]
     assert table.count("<tr>") == 1 + 23  # every worksheet is still open, so all are listed

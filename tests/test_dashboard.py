@@ -148,7 +148,8 @@ def test_pagination(app, client, counselor):
     assert "Page 1 of 3" in first and "Couple 000" in first and "Couple 020" not in first
     third = client.get("/?page=3").get_data(as_text=True).split('id="couples-title"')[1]
     assert "Couple 044" in third and "Couple 000" not in third
-    assert "Page 1 of 3" in client.get("/?page=abc").get_data(as_text=True)
+    for odd in ("abc", "%C2%B2", "%E2%91%A0", "-1", "0"):  # ², ①: digits to isdigit(), not int()
+        assert "Page 1 of 3" in client.get(f"/?page={odd}").get_data(as_text=True)
     assert "Page 3 of 3" in client.get("/?page=99").get_data(as_text=True)
 
 

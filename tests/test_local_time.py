@@ -138,7 +138,9 @@ def test_a_notes_time_reads_in_the_counselors_zone_with_its_abbreviation(
     assert "Jan 14, 23:30 EST" in text_of(client.get("/sessions/1"))
 
 
-@pytest.mark.parametrize("typed", ["Mars/Olympus_Mons", "Europe/Berlinn", "../../etc/passwd"])
+@pytest.mark.parametrize(
+    "typed", ["Mars/Olympus_Mons", "Europe/Berlinn", "../../etc/passwd", "localtime", "Factory"]
+)
 def test_an_unknown_zone_on_the_account_page_is_explained(app, client, counselor, typed):
     response = client.post("/account/time-zone", data={"time_zone": typed})
     assert response.status_code == 400

@@ -133,3 +133,42 @@ def test_dashboard_state_is_filled_in_for_older_rows(make_app, tmp_path):
             assert couple[0][:10] == "2026-01-07"  # the latest answers sent
             assert couple[1] == "2026-01-05"
             assert couple[2] == "sam & alex\nsam\nzoë"
+
+
+def test_sessions_keep_their_notes_and_worksheets_through_every_upgrade(make_app, tmp_path):
+    """SQLite's batch mode copies counseling_session (0008); the rows pointing at it stay."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = make_app(DATABASE_URL=url)
+    with app.app_context():
+        command.upgrade(alembic_config(url), "0006")
+        with get_engine().begin() as connection:
+            for statement in (
+                "INSERT INTO counselor (id, email, name, password_hash, is_admin, active, "
+                "session_version, created_at) VALUES (1, 'a@example.org', 'A', 'x', 1, 1, 1, "
+                "'2026-01-01')",
+                "INSERT INTO couple VALUES (7, 1, 'Sam & Alex', '2026-01-01', NULL)",
+                "INSERT INTO worksheet_version VALUES (1, 'w', 'v', 'W', '', '2026-01-01')",
+                "INSERT INTO round (id, couple_id, created_at) VALUES (1, 7, '2026-01-01')",
+                "INSERT INTO assignment (id, couple_id, round_id, worksheet_version_id, due_on, "
+                "created_at, reviewed_at, closed_at, reminders) VALUES "
+                "(1, 7, 1, 1, '2026-02-01', '2026-01-02', NULL, NULL, 1)",
+                "INSERT INTO counseling_session (id, couple_id, held_on, next_steps, created_at) "
+                "VALUES (1, 7, '2026-01-03', 'Walk twice a week', '2026-01-03')",
+                "INSERT INTO session_note (id, session_id, text, shared, created_at) VALUES "
+                "(1, 1, 'Talked about mornings', 1, '2026-01-03')",
+                "INSERT INTO session_assignment (session_id, assignment_id) VALUES (1, 1)",
+            ):
+                connection.execute(text(statement))
+        command.upgrade(alembic_config(url), "head")
+        with get_engine().connect() as connection:
+            assert connection.execute(
+                text("SELECT next_steps, note_structure, signed_at FROM counseling_session")
+            ).all() == [("Walk twice a week", "free", None)]
+            assert connection.execute(text("SELECT text, structure FROM session_note")).all() == [
+                ("Talked about mornings", "free")
+            ]
+            assert connection.execute(
+                text("SELECT session_id, assignment_id FROM session_assignment")
+            ).all() == [(1, 1)]
+            # Foreign keys are enforced again for the app's own connections.
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1

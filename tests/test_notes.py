@@ -307,3 +307,27 @@ def test_an_unknown_note_structure_stops_start_up(database_url):
         match='NOTE_STRUCTURE: \'soapy\' is not a note structure; use one of "free", "soap",',
     ):
         create_app(_config(database_url, NOTE_STRUCTURE="soapy"))
+
+
+def test_a_view_that_changes_notes_reads_whether_the_session_is_signed_afresh(
+    app, meeting, counselor
+):
+    """A note view that loaded the session before another request signed it must not go on to
+    change it: the views lock the session and read it again (for_update)."""
+    from flask_login import login_user
+
+    from clinic.access import get_session_or_404
+    from clinic.models import Counselor
+
+    with app.test_request_context("/sessions/1/notes/2", method="POST"):
+        login_user(get_db().get(Counselor, counselor))
+        loaded = get_db().get(CounselingSession, 1)
+        assert loaded is not None and not loaded.signed
+        with app.app_context():  # another request signs it meanwhile
+            other = get_db().get(CounselingSession, 1)
+            other.signed_at, other.signed_by_id = utcnow(), counselor
+            get_db().commit()
+        assert not get_session_or_404(1).signed  # what this request had already read
+        assert get_session_or_404(1, for_update=True) is loaded
+        assert loaded.signed  # read again, under the lock
+        get_db().rollback()

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
+from ..dates import use_practice_zone
 from ..db import get_db
 from ..models import Response
 from .operations import section_index, worksheet_of
@@ -27,6 +28,7 @@ def expired(_error: CSRFError) -> ResponseReturnValue:
     is gone (browser data cleared, say): the page shows the text typed in this post, to copy
     before opening the link again. A code posted on a link's first page is never shown back.
     """
+    use_practice_zone()  # the app's CSRF check ran before the blueprint set the zone
     args = request.view_args or {}
     if request.endpoint == "respond.start":
         flash("That page was open too long. Please give your code again.")

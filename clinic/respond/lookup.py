@@ -14,7 +14,8 @@ def own_response(
     response_id: int, started: list[int], *, for_update: bool = False
 ) -> tuple[Response, Link] | None:
     """The response and the newest of the started links (ids) that opens it and still works,
-    or None. for_update locks the response (on SQLite: takes the write lock) until the commit."""
+    or None. for_update locks the response and its assignment (on SQLite: takes the write lock)
+    until the commit, so two partners sending at once, or a send and a review, take turns."""
     if not started:
         return None
     query = (
@@ -38,5 +39,9 @@ def own_response(
         .order_by(Link.id.desc())
         .limit(1)
     )
-    found = get_db().execute(query.with_for_update(of=Response) if for_update else query).first()
+    found = (
+        get_db()
+        .execute(query.with_for_update(of=[Response, Assignment]) if for_update else query)
+        .first()
+    )
     return None if found is None else (found[0], found[1])
