@@ -28,6 +28,30 @@ def test_migrations_match_the_models(app):
         assert compare_metadata(context, Model.metadata) == []
 
 
+def _old_database(make_app, tmp_path, revision: str, statements: tuple[str, ...]):
+    """An app on a SQLite database migrated to revision and holding those rows, then upgraded
+    to the newest revision as `flask db-upgrade` would."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = make_app(DATABASE_URL=url)
+    with app.app_context():
+        command.upgrade(alembic_config(url), revision)
+        with get_engine().begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        command.upgrade(alembic_config(url), "head")
+    return app
+
+
+# A counselor, a couple, a worksheet version and a round as the tables stood at 0006.
+AT_0006 = (
+    "INSERT INTO counselor (id, email, name, password_hash, is_admin, active, "
+    "session_version, created_at) VALUES (1, 'a@example.org', 'A', 'x', 1, 1, 1, '2026-01-01')",
+    "INSERT INTO couple VALUES (7, 1, 'Sam & Alex', '2026-01-01', NULL)",
+    "INSERT INTO worksheet_version VALUES (1, 'w', 'v', 'W', '', '2026-01-01')",
+    "INSERT INTO round (id, couple_id, created_at) VALUES (1, 7, '2026-01-01')",
+)
+
+
 def test_db_upgrade_command_on_a_fresh_database(make_app, tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     result = app.test_cli_runner().invoke(args=["db-upgrade"])
@@ -59,7 +83,6 @@ def test_older_audit_events_learn_their_couple(make_app, tmp_path):
             for statement in (
                 "INSERT INTO counselor VALUES (1, 'a@example.org', 'A', 'x', 1, 1, 1, "
                 "'2026-01-01')",
-
                 "INSERT INTO couple VALUES (7, 1, 'Sam & Alex', '2026-01-01', NULL)",
                 "INSERT INTO worksheet_version VALUES (1, 'w', 'v', 'W', '', '2026-01-01')",
                 "INSERT INTO assignment VALUES (3, 7, 1, '2026-02-01', NULL, '2026-01-01', NULL, "
@@ -86,37 +109,26 @@ def test_running_on_postgresql(app):
 
 
 def test_dashboard_state_is_filled_in_for_older_rows(make_app, tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    app = make_app(DATABASE_URL=url)
     day = "'2026-01-0{}'"
+    older = (
+        "INSERT INTO partner VALUES (1, 7, 1, 'Sam', NULL), (2, 7, 2, 'Zoë', NULL)",
+        "INSERT INTO assignment (id, couple_id, round_id, worksheet_version_id, due_on, "
+        "created_at, reviewed_at, closed_at, reminders) VALUES "
+        f"(1, 7, 1, 1, '2026-02-01', {day.format(2)}, NULL, NULL, 1), "
+        f"(2, 7, 1, 1, '2026-02-01', {day.format(3)}, NULL, NULL, 1), "
+        f"(3, 7, 1, 1, '2026-02-01', {day.format(4)}, {day.format(8)}, NULL, 1), "
+        f"(4, 7, 1, 1, '2026-02-01', {day.format(5)}, NULL, {day.format(8)}, 1)",
+        "INSERT INTO response (id, assignment_id, partner_id, answers, section, "
+        "submitted_at, concern) VALUES "
+        f"(1, 1, 1, '{{}}', 0, {day.format(6)}, 0), "
+        f"(2, 1, 2, '{{}}', 0, {day.format(7)}, 0), "
+        f"(3, 2, 1, '{{}}', 0, {day.format(6)}, 0), (4, 2, 2, '{{}}', 0, NULL, 0)",
+        "INSERT INTO counseling_session (id, couple_id, held_on, next_steps, created_at) "
+        "VALUES (1, 7, '2026-01-03', '', '2026-01-03'), (2, 7, '2026-01-05', '', "
+        "'2026-01-05')",
+    )
+    app = _old_database(make_app, tmp_path, "0006", (*AT_0006, *older))
     with app.app_context():
-        command.upgrade(alembic_config(url), "0006")
-        with get_engine().begin() as connection:
-            for statement in (
-                "INSERT INTO counselor (id, email, name, password_hash, is_admin, active, "
-                "session_version, created_at) VALUES (1, 'a@example.org', 'A', 'x', 1, 1, 1, "
-                "'2026-01-01')",
-                "INSERT INTO couple VALUES (7, 1, 'Sam & Alex', '2026-01-01', NULL)",
-                "INSERT INTO partner VALUES (1, 7, 1, 'Sam', NULL), (2, 7, 2, 'Zoë', NULL)",
-                "INSERT INTO worksheet_version VALUES (1, 'w', 'v', 'W', '', '2026-01-01')",
-                "INSERT INTO round (id, couple_id, created_at) VALUES (1, 7, '2026-01-01')",
-                "INSERT INTO assignment (id, couple_id, round_id, worksheet_version_id, due_on, "
-                "created_at, reviewed_at, closed_at, reminders) VALUES "
-                f"(1, 7, 1, 1, '2026-02-01', {day.format(2)}, NULL, NULL, 1), "
-                f"(2, 7, 1, 1, '2026-02-01', {day.format(3)}, NULL, NULL, 1), "
-                f"(3, 7, 1, 1, '2026-02-01', {day.format(4)}, {day.format(8)}, NULL, 1), "
-                f"(4, 7, 1, 1, '2026-02-01', {day.format(5)}, NULL, {day.format(8)}, 1)",
-                "INSERT INTO response (id, assignment_id, partner_id, answers, section, "
-                "submitted_at, concern) VALUES "
-                f"(1, 1, 1, '{{}}', 0, {day.format(6)}, 0), "
-                f"(2, 1, 2, '{{}}', 0, {day.format(7)}, 0), "
-                f"(3, 2, 1, '{{}}', 0, {day.format(6)}, 0), (4, 2, 2, '{{}}', 0, NULL, 0)",
-                "INSERT INTO counseling_session (id, couple_id, held_on, next_steps, created_at) "
-                "VALUES (1, 7, '2026-01-03', '', '2026-01-03'), (2, 7, '2026-01-05', '', "
-                "'2026-01-05')",
-            ):
-                connection.execute(text(statement))
-        command.upgrade(alembic_config(url), "head")
         with get_engine().connect() as connection:
             found = connection.execute(
                 text("SELECT id, waiting_on, both_sent_at FROM assignment ORDER BY id")
@@ -137,29 +149,18 @@ def test_dashboard_state_is_filled_in_for_older_rows(make_app, tmp_path):
 
 def test_sessions_keep_their_notes_and_worksheets_through_every_upgrade(make_app, tmp_path):
     """SQLite's batch mode copies counseling_session (0008); the rows pointing at it stay."""
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    app = make_app(DATABASE_URL=url)
+    older = (
+        "INSERT INTO assignment (id, couple_id, round_id, worksheet_version_id, due_on, "
+        "created_at, reviewed_at, closed_at, reminders) VALUES "
+        "(1, 7, 1, 1, '2026-02-01', '2026-01-02', NULL, NULL, 1)",
+        "INSERT INTO counseling_session (id, couple_id, held_on, next_steps, created_at) "
+        "VALUES (1, 7, '2026-01-03', 'Walk twice a week', '2026-01-03')",
+        "INSERT INTO session_note (id, session_id, text, shared, created_at) VALUES "
+        "(1, 1, 'Talked about mornings', 1, '2026-01-03')",
+        "INSERT INTO session_assignment (session_id, assignment_id) VALUES (1, 1)",
+    )
+    app = _old_database(make_app, tmp_path, "0006", (*AT_0006, *older))
     with app.app_context():
-        command.upgrade(alembic_config(url), "0006")
-        with get_engine().begin() as connection:
-            for statement in (
-                "INSERT INTO counselor (id, email, name, password_hash, is_admin, active, "
-                "session_version, created_at) VALUES (1, 'a@example.org', 'A', 'x', 1, 1, 1, "
-                "'2026-01-01')",
-                "INSERT INTO couple VALUES (7, 1, 'Sam & Alex', '2026-01-01', NULL)",
-                "INSERT INTO worksheet_version VALUES (1, 'w', 'v', 'W', '', '2026-01-01')",
-                "INSERT INTO round (id, couple_id, created_at) VALUES (1, 7, '2026-01-01')",
-                "INSERT INTO assignment (id, couple_id, round_id, worksheet_version_id, due_on, "
-                "created_at, reviewed_at, closed_at, reminders) VALUES "
-                "(1, 7, 1, 1, '2026-02-01', '2026-01-02', NULL, NULL, 1)",
-                "INSERT INTO counseling_session (id, couple_id, held_on, next_steps, created_at) "
-                "VALUES (1, 7, '2026-01-03', 'Walk twice a week', '2026-01-03')",
-                "INSERT INTO session_note (id, session_id, text, shared, created_at) VALUES "
-                "(1, 1, 'Talked about mornings', 1, '2026-01-03')",
-                "INSERT INTO session_assignment (session_id, assignment_id) VALUES (1, 1)",
-            ):
-                connection.execute(text(statement))
-        command.upgrade(alembic_config(url), "head")
         with get_engine().connect() as connection:
             assert connection.execute(
                 text("SELECT next_steps, note_structure, signed_at FROM counseling_session")
