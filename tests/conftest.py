@@ -13,10 +13,10 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from clinic import create_app, db
-from clinic.db import Model, alembic_config, get_db
+from clinic.db import Model, alembic_config, get_db, get_engine
 from clinic.models import Counselor, Couple, Partner
 from clinic.passwords import hash_password
 
@@ -261,6 +261,24 @@ def make_assignment(app: Flask) -> Callable[..., tuple[int, list[str]]]:
             return assignment.id, [tokens[link.id] for link in assignment.links]
 
     return make
+
+
+def page_statements(app: Flask, client: FlaskClient, path: str) -> list[str]:
+    """The SQL statements that getting path ran (it must answer 200)."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = get_engine()
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return seen
 
 
 def start_link(client: FlaskClient, token: str) -> str:

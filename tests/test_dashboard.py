@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from clinic import attention
-from clinic.db import get_db, get_engine, utcnow
+from clinic.db import get_db, utcnow
 from clinic.models import Couple, Partner
 from clinic.rounds import assign
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, page_statements
 
 
 def seed(app, counselor_id: int, count: int, start: int = 0) -> None:
@@ -41,20 +40,7 @@ def seed(app, counselor_id: int, count: int, start: int = 0) -> None:
 
 
 def count_queries(app, client, path: str) -> int:
-    statements: list[str] = []
-    with app.app_context():
-        engine = get_engine()
-
-    def listen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        response = client.get(path)
-        assert response.status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-    return len(statements)
+    return len(page_statements(app, client, path))
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,13 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from clinic import attention
-from clinic.db import get_db, get_engine, utcnow
+from clinic.db import get_db, utcnow
 from clinic.models import CounselingSession, Couple, Partner, SessionNote
 from clinic.rounds import assign
 
-from .conftest import start_link
+from .conftest import page_statements, start_link
 
 MOST = 8
 
@@ -56,24 +55,7 @@ def grow(app: Flask, counselor_id: int, couples: int, history: int, start: int) 
 
 
 def statements(app: Flask, client: FlaskClient, path: str) -> int:
-    seen: list[str] = []
-    with app.app_context():
-        engine = get_engine()
-
-    def listen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        response = client.get(path)
-        assert response.status_code == 200, path
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-    if __import__("os").environ.get("SHOW_SQL"):
-        print("\n##", path, len(seen))
-        for one in seen:
-            print("  -", " ".join(one.split())[:300])
-    return len(seen)
+    return len(page_statements(app, client, path))
 
 
 @pytest.fixture
