@@ -63,6 +63,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 couples, SQLite, short runs")
     parser.add_argument("--plans", metavar="FILE", help="add the pages' query plans to FILE")
     parser.add_argument("--no-load", action="store_true", help="seed, count and plan only")
+    parser.add_argument(
+        "--only",
+        default=",".join(FIGURES),
+        help="the figures to measure under load, comma separated: " + ", ".join(FIGURES),
+    )
     args = parser.parse_args()
     if args.quick:
         args.couples, args.databases, args.seconds, args.rounds = "1000", "sqlite", 3, 1
@@ -71,6 +76,9 @@ def main() -> None:
         for couples in (int(n) for n in args.couples.split(",")):
             with database_for(database, args.postgres) as (url, env):
                 measure(database, couples, url, env, args, counted)
+
+
+FIGURES = ("dashboard", "search", "couple", "review", "partner", "autosave", "export")
 
 
 def first_request(env: dict[str, str]) -> float:
@@ -228,12 +236,15 @@ def under_load(
     args: argparse.Namespace,
 ) -> None:
     """Each page against hello world, autosave at 32 connections, then while exports run."""
+    only = set(args.only.split(","))
     app, hello = Server("clinic:create_app()", env), Server("bench.hello:app", env)
     try:
         counselor = Browser(app.url)
         counselor.post("/login", {"email": seeding.EMAIL, "password": seeding.PASSWORD})
         partners = [start_partner(app.url, *partner) for partner in seeded.partners]
         for page, path in paths.items():
+            if page not in only:
+                continue
             cookie = partners[0][1] if page == "partner" else counselor.cookie()
             counselor.check(path, cookie)
             if page == "search":  # it finds some: the page walks what it would show
@@ -248,10 +259,13 @@ def under_load(
             )
             report(f"load.{page}.{tag}", base, case)
         autosave = posts(partners)
-        base, case = interleaved(
-            hello.url + "/", app.url + "/", args.seconds, 32, args.rounds, script=autosave
-        )
-        report(f"load.autosave.{tag}", base, case)
+        if "autosave" in only:
+            base, case = interleaved(
+                hello.url + "/", app.url + "/", args.seconds, 32, args.rounds, script=autosave
+            )
+            report(f"load.autosave.{tag}", base, case)
+        if "export" not in only:
+            return
         with exporting(counselor, seeded.session_id):
             during = wrk(app.url + "/", args.seconds, 32, script=autosave)
             sign_in = wrk(app.url + "/login", args.seconds, args.connections)
