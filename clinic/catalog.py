@@ -67,6 +67,15 @@ def stored_worksheet(row: WorksheetVersion) -> Worksheet:
     return _parse_cached(row.source, row.slug)
 
 
+def stored_worksheet_at(slug: str, version: str, version_id: int) -> Worksheet:
+    """stored_worksheet of the version with these values, reading its stored text only when
+    it is no longer the current version."""
+    current = worksheets().get(slug)
+    if current is not None and current.version == version:
+        return current
+    return stored_worksheet(get_db().get_one(WorksheetVersion, version_id))
+
+
 @lru_cache(maxsize=128)
 def _parse_cached(source: str, slug: str) -> Worksheet:
     return parse_worksheet(source, slug, f"{slug}.toml (stored version)")

@@ -29,6 +29,7 @@ from ..links import find_link
 from ..models import Link, Response, RoundPartner
 from ..security import client_address
 from . import operations
+from .autosave import autosave
 from .expired import expired
 from .lookup import own_response
 from .operations import form_values, section_index, worksheet_of
@@ -150,11 +151,15 @@ def _session_link(round_id: int, partner_id: int) -> Link:
     return link
 
 
+def _started() -> list[int]:
+    """The ids of the links this browser started with."""
+    return [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
+
+
 def get_response_or_404(response_id: int, *, for_update: bool = False) -> tuple[Response, Link]:
     """This browser's own response through a link it started with and that still works, in one
     query (the assignment and worksheet version come along); for_update locks it."""
-    started = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
-    found = own_response(response_id, started, for_update=for_update)
+    found = own_response(response_id, _started(), for_update=for_update)
     if found is None:
         abort(404)
     return found
@@ -179,34 +184,23 @@ def section(response_id: int) -> ResponseReturnValue:
 
 @bp.post("/r/<id:response_id>")
 def save(response_id: int) -> ResponseReturnValue:
-    """Save a part: by the page's script as the partner types, or by a button."""
+    """Save a part by a button (and go on, back, or send); the page's script saving as the
+    partner types goes the quick way, in autosave.py."""
+    if request.form.get("autosave") == "1":
+        return _autosave(response_id)
     response, link = get_response_or_404(response_id, for_update=True)
     worksheet = worksheet_of(response)
-    background = request.form.get("autosave") == "1"
     operations.note_use(link)
     if response.locked:
         get_db().rollback()
-        message = operations.locked_message(response)
-        if background:
-            return jsonify(saved=False, message=message), 409
-        flash(message)
+        flash(operations.locked_message(response))
         return redirect(url_for("respond.section", response_id=response.id))
-    # "all": the page that shows every part at once, after a send with problems.
-    index = (
-        None
-        if request.form.get("section") == "all"
-        else section_index(worksheet, request.form.get("section"), 0)
-    )
-    changed = request.form.getlist("changed") if background and "changed" in request.form else None
-    questions = operations.questions_posted(worksheet, index, changed)
+    index = operations.part_posted(worksheet, request.form.get("section"))
+    questions = operations.questions_posted(worksheet, index, None)
     errors = operations.save_draft(response, worksheet, request.form, questions)
     move = request.form.get("move")
     if index is not None and not errors and move != "submit":
         operations.move(response, worksheet, index, {"next": 1, "back": -1}.get(move or "", 0))
-    if background:
-        get_db().commit()
-        assert response.updated_at is not None  # save_draft stamped it
-        return jsonify(saved=True, errors=errors, at=response.updated_at.isoformat())
     if errors:
         get_db().commit()  # what was fine is saved; the partner fixes the rest in place
         return _render(response, index, request.form, errors, 400)
@@ -218,6 +212,17 @@ def save(response_id: int) -> ResponseReturnValue:
     if index is None:
         return redirect(url_for("respond.section", response_id=response.id))
     return redirect(url_for("respond.section", response_id=response.id, section=response.section))
+
+
+def _autosave(response_id: int) -> ResponseReturnValue:
+    """The page's script saving as the partner types: the quick way (autosave.py)."""
+    done = autosave(response_id, _started(), request.form)
+    if done is None:
+        abort(404)
+    if not done.saved:
+        return jsonify(saved=False, message=done.message), 409
+    assert done.at is not None
+    return jsonify(saved=True, errors=done.errors, at=done.at.isoformat())
 
 
 def _send(response: Response, link: Link) -> ResponseReturnValue:

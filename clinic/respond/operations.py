@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -153,6 +154,12 @@ def section_index(worksheet: Worksheet, raw: Any, default: int) -> int:
     return min(max(index, 0), len(worksheet.sections) - 1)
 
 
+def part_posted(worksheet: Worksheet, raw: Any) -> int | None:
+    """The part a post saves: its index, or None for "all", the page that shows every part at
+    once after a send with problems."""
+    return None if raw == "all" else section_index(worksheet, raw, 0)
+
+
 def questions_posted(
     worksheet: Worksheet, index: int | None, changed: list[str] | None
 ) -> list[Question]:
@@ -174,30 +181,45 @@ def save_draft(
 
     A question with a problem keeps what was saved before; the partner sees the message.
     """
-    clean, errors = clean_answers(worksheet, form, questions=questions, final=False)
-    answers = dict(response.answers)
-    for question in questions:
-        if question.id in errors:
-            continue
-        if question.id in clean:
-            answers[question.id] = clean[question.id]
-        else:
-            answers.pop(question.id, None)
+    answers, errors = merge_draft(response.answers, worksheet, form, questions)
     if answers != response.answers:
         response.answers = answers
     response.updated_at = utcnow()
     return errors
 
 
+def merge_draft(
+    answers: Mapping[str, Any],
+    worksheet: Worksheet,
+    form: Mapping[str, Any],
+    questions: list[Question],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The working copy with these questions' posted answers in it, and the problems."""
+    clean, errors = clean_answers(worksheet, form, questions=questions, final=False)
+    merged = dict(answers)
+    for question in questions:
+        if question.id in errors:
+            continue
+        if question.id in clean:
+            merged[question.id] = clean[question.id]
+        else:
+            merged.pop(question.id, None)
+    return merged, errors
+
+
 def note_use(link: Link) -> None:
     """Keep the link's "last used" (shown to the minute) right without writing it on every
     save: only when the minute has changed since it was last noted."""
     now = utcnow()
-    last = link.last_used_at
-    if last is None or last.replace(second=0, microsecond=0) != now.replace(
-        second=0, microsecond=0
-    ):
+    if use_to_note(link.last_used_at, now):
         link.last_used_at = now
+
+
+def use_to_note(last_used_at: datetime | None, now: datetime) -> bool:
+    """Has the minute changed since the link's use was last noted?"""
+    return last_used_at is None or last_used_at.replace(second=0, microsecond=0) != now.replace(
+        second=0, microsecond=0
+    )
 
 
 def move(response: Response, worksheet: Worksheet, index: int, step: int) -> None:
@@ -236,6 +258,10 @@ def store_sent(
 
 
 def locked_message(response: Response) -> str:
-    if response.assignment.closed_at is not None:
+    return closed_or_reviewed_message(closed=response.assignment.closed_at is not None)
+
+
+def closed_or_reviewed_message(*, closed: bool) -> str:
+    if closed:
         return "Your counselor has closed this worksheet, so the answers can't be changed now."
     return "Your counselor has already looked at these answers, so they can't be changed now."

@@ -1,0 +1,89 @@
+"""The page's script saving as a partner types (clinic/respond/autosave.py): the same checks and
+the same merge as a button's save, answered as JSON, with nothing loaded it does not need."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from clinic.db import get_db, utcnow
+from clinic.models import Assignment, Response, WorksheetVersion
+
+from .conftest import start_link
+
+
+@pytest.fixture
+def phone(app, counselor, make_couple, make_assignment):
+    """Sam's phone on the two-parts worksheet: (client, tokenless URL, assignment id)."""
+    assignment_id, tokens = make_assignment(make_couple(counselor))
+    client = app.test_client()
+    return client, start_link(client, tokens[0]), assignment_id
+
+
+def sams(app) -> Response:
+    with app.app_context():
+        return get_db().scalars(select(Response).order_by(Response.partner_id)).first()
+
+
+def test_a_saved_part_is_where_the_link_resumes(app, phone):
+    client, url, _ = phone
+    result = client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+    body = result.get_json()
+    assert result.status_code == 200 and body["saved"] is True and body["errors"] == {}
+    saved = sams(app)
+    assert saved.answers == {"wish": "Walks"} and saved.section == 1
+    assert body["at"] == saved.updated_at.isoformat()
+    assert "Walks" in client.get(url).get_data(as_text=True)  # reopened on part 2
+
+
+def test_a_problem_keeps_the_old_answer_and_the_part(app, phone):
+    client, url, _ = phone
+    client.post(url, data={"section": "0", "close": "2", "autosave": "1"})
+    result = client.post(
+        url, data={"section": "1", "wish": "x" * 301, "autosave": "1", "changed": "wish"}
+    )
+    assert result.status_code == 200
+    assert set(result.get_json()["errors"]) == {"wish"}
+    saved = sams(app)
+    assert saved.answers == {"close": 2}  # the long text is not kept, the earlier answer is
+    assert saved.section == 0  # a part with a problem is not where the link resumes
+
+
+def test_the_page_with_every_part_saves_what_was_touched(app, phone):
+    client, url, _ = phone
+    client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+    client.post(
+        url, data={"section": "all", "close": "5", "wish": "", "autosave": "1", "changed": "close"}
+    )
+    saved = sams(app)
+    assert saved.answers == {"close": 5, "wish": "Walks"}  # "wish" was not touched here
+    assert saved.section == 1
+
+
+def test_a_closed_worksheet_is_not_changed(app, phone):
+    client, url, assignment_id = phone
+    with app.app_context():
+        get_db().get(Assignment, assignment_id).closed_at = utcnow()
+        get_db().commit()
+    result = client.post(url, data={"section": "1", "wish": "Too late", "autosave": "1"})
+    assert result.status_code == 409
+    assert result.get_json() == {
+        "saved": False,
+        "message": "Your counselor has closed this worksheet, so the answers can't be changed now.",
+    }
+    assert sams(app).answers == {}
+
+
+def test_an_older_version_of_the_worksheet_is_saved_against_its_own_text(app, phone):
+    """The library moved on since the worksheet was given: the stored text is what counts."""
+    client, url, assignment_id = phone
+    with app.app_context():
+        assignment = get_db().get(Assignment, assignment_id)
+        stored = get_db().get(WorksheetVersion, assignment.worksheet_version_id)
+        stored.version = "0.1-old"
+        stored.source = stored.source.replace("One wish", "Older wording?")
+        get_db().commit()
+    result = client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+    assert result.get_json()["saved"] is True
+    assert sams(app).answers == {"wish": "Walks"}
+    assert "Older wording?" in client.get(url).get_data(as_text=True)
