@@ -23,7 +23,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
-from .db import Model, get_engine, private_file, sqlite_path
+from .db import Model, get_engine
+from .sqlite import private_file, sqlite_path
 
 FORCE_HELP = "Replace a database that holds data."
 

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from . import ROOT
-from .db import alembic_config, get_db, get_engine, sqlite_path
+from .db import alembic_config, get_db, get_engine
+from .sqlite import sqlite_path
 
 
 def init_app(app: Flask) -> None:

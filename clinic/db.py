@@ -3,9 +3,7 @@ configuration the migration commands use."""
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +11,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, before_render_template, current_app, g, template_rendered
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from .sqlite import file_engine, leave_queue, sqlite_path, wait_turn
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,62 +62,21 @@ class Model(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-def private_file(path: Path) -> None:
-    """Make path an empty file only its owner can read (0600), or, when it exists already, take
-    away any access that group and others have to it."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        found = path.stat()
-        if found.st_uid == os.getuid() and stat.S_IMODE(found.st_mode) & 0o077:
-            path.chmod(stat.S_IMODE(found.st_mode) & 0o700)
-    else:
-        os.close(fd)
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite database URL; None for another database or one in memory."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
 def make_engine(url: str) -> Engine:
-    """An engine with the SQLite settings that keep concurrent requests from failing."""
+    """An engine that notes when a transaction writes; SQLite's as clinic.sqlite sets it up."""
     path = sqlite_path(url)
     if path is None:
         memory = url.startswith("sqlite")
         engine = create_engine(url) if memory else create_engine(url, pool_pre_ping=True)
         _watch_writes(engine, lock_first=False)
         return engine
-    # SQLite makes its -wal and -shm files with the database file's mode: made 0600 first here,
-    # all three stay private to the app's user.
-    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if each == path or each.exists():
-            private_file(each)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, open transactions, so "begin" below is ours.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn: Any) -> None:
-        # A reader: in WAL mode it blocks neither other readers nor the one writer.
-        conn.exec_driver_sql("BEGIN")
-
+    engine = file_engine(url, path)
     _watch_writes(engine, lock_first=True)
     return engine
 
 
 WROTE = "clinic.wrote"  # in a connection's info: its transaction has written or locked rows
+BEGUN = "clinic.begun"  # ... and, on SQLite, has sent its BEGIN
 WRITE_RE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.I)
 
 
@@ -125,28 +84,51 @@ def _watch_writes(engine: Engine, *, lock_first: bool) -> None:
     """Note in each transaction when it first writes; with lock_first (SQLite), take the write
     lock just before.
 
-    On SQLite a deferred transaction that has read and then writes can fail at once with
-    "database is locked" (its snapshot may be stale), so it never upgrades: before its first
-    write, SELECT ... FOR UPDATE or SAVEPOINT, the reader ends (it changed nothing) and BEGIN
-    IMMEDIATE takes the write lock, waiting its turn up to busy_timeout. What it reads from then
-    on is current and nobody else writes until it commits: PostgreSQL's READ COMMITTED or
-    better, so code written for one is right on the other (read with FOR UPDATE what a write
-    depends on).
+    On SQLite a transaction begins with its first statement: BEGIN for a reader (in WAL mode it
+    blocks neither other readers nor the one writer), BEGIN IMMEDIATE for one that writes first.
+    A reader that then writes could fail at once with "database is locked" (its snapshot may be
+    stale), so it never upgrades: before its first write, SELECT ... FOR UPDATE or SAVEPOINT,
+    the reader ends (it changed nothing) and BEGIN IMMEDIATE takes the write lock, after its
+    turn in the writers' queue (clinic.sqlite). What it reads from then on is current and
+    nobody else writes until it commits: PostgreSQL's READ COMMITTED or better, so code written
+    for one is right on the other (read with FOR UPDATE what a write depends on).
     """
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.info[WROTE] = False
+        if lock_first:
+            leave_queue(conn.info)  # the connection's last transaction has ended
+            conn.info[BEGUN] = False
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Any) -> None:
+        conn.info[WROTE] = True  # outside a transaction: statements are left alone
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(
         conn: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
     ) -> None:
-        if conn.info.get(WROTE, True) or not _writes(statement, context):
+        info = conn.info
+        if info.get(WROTE, True):
             return
-        conn.info[WROTE] = True
+        writes = _writes(statement, context)
+        if lock_first and not info[BEGUN]:
+            info[BEGUN] = True
+            if writes:
+                info[WROTE] = True
+                wait_turn(info)
+                cursor.execute("BEGIN IMMEDIATE")
+            else:
+                cursor.execute("BEGIN")
+            return
+        if not writes:
+            return
+        info[WROTE] = True
         if lock_first:
             cursor.execute("COMMIT")
+            wait_turn(info)
             cursor.execute("BEGIN IMMEDIATE")
 
 

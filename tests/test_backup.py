@@ -14,8 +14,9 @@ import pytest
 from alembic import command
 from sqlalchemy import MetaData, Table, func, inspect, select, text
 
-from clinic.db import Model, alembic_config, get_db, get_engine, sqlite_path
+from clinic.db import Model, alembic_config, get_db, get_engine
 from clinic.models import Counselor
+from clinic.sqlite import sqlite_path
 
 ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 

@@ -59,7 +59,13 @@ def test_the_database_and_its_journal_files_are_private(make_app, tmp_path):
         connection.execute(text("CREATE TABLE kept (x)"))  # writes go through the WAL
         connection.commit()
         files = sorted(p.name for p in path.parent.iterdir())
-        assert files == ["clinic.sqlite3", "clinic.sqlite3-shm", "clinic.sqlite3-wal"]
+        # -writers: the empty file writers queue on (clinic.sqlite)
+        assert files == [
+            "clinic.sqlite3",
+            "clinic.sqlite3-shm",
+            "clinic.sqlite3-wal",
+            "clinic.sqlite3-writers",
+        ]
         for each in path.parent.iterdir():
             assert stat.S_IMODE(each.stat().st_mode) == 0o600, each
 

@@ -3,6 +3,8 @@ just before it writes, and no transaction stays open while a page is rendered.""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -13,8 +15,10 @@ import pytest
 from flask import Flask, before_render_template
 from sqlalchemy import func, select
 
-from clinic.db import get_db, has_written, sqlite_path
+import clinic.sqlite
+from clinic.db import get_db, has_written
 from clinic.models import Couple
+from clinic.sqlite import sqlite_path
 
 from .conftest import TEST_DATABASE_URL
 
@@ -157,3 +161,56 @@ def test_a_writing_request_takes_the_lock_only_to_write(app, client, counselor, 
         response = client.post(f"/couples/{couple_id}", data={"label": ""})
     assert response.status_code == 400
     assert free == [True]
+
+
+def queue_is_free(app: Flask) -> bool:
+    """Could another process's writer have its turn in the writers' queue right now?"""
+    path = sqlite_path(app.config["DATABASE_URL"])
+    assert path is not None
+    fd = os.open(path.with_name(path.name + "-writers"), os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+@sqlite_only
+def test_a_writer_holds_its_turn_until_its_transaction_ends(app, counselor, make_couple):
+    make_couple(counselor)
+    with app.app_context():
+        assert couples(app) == 1
+        assert queue_is_free(app)  # a reader never queues
+        get_db().add(Couple(counselor_id=counselor, label="Kim & Lee"))
+        get_db().flush()
+        assert not queue_is_free(app) and not grab_write_lock(app)
+        get_db().commit()
+        assert queue_is_free(app) and grab_write_lock(app)
+        get_db().add(Couple(counselor_id=counselor, label="Ana & Bo"))
+        get_db().flush()
+        assert not queue_is_free(app)
+        get_db().rollback()
+        assert queue_is_free(app) and grab_write_lock(app)
+        assert couples(app) == 2
+
+
+@sqlite_only
+def test_a_writer_whose_turn_does_not_come_still_writes_once_sqlite_lets_it(
+    app, counselor, make_couple, monkeypatch
+):
+    """Something outside the app holds the queue (a stuck process, a copied lock): after the
+    busy timeout the writer goes on to SQLite's own lock, which is free."""
+    monkeypatch.setattr(clinic.sqlite, "BUSY_TIMEOUT_SECONDS", 0.2)
+    path = sqlite_path(app.config["DATABASE_URL"])
+    assert path is not None
+    held = os.open(path.with_name(path.name + "-writers"), os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        make_couple(counselor)
+        with app.app_context():
+            assert couples(app) == 1
+    finally:
+        os.close(held)

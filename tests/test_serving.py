@@ -140,6 +140,7 @@ def test_make_run_serves_with_gunicorn(make_run: tuple[str, Output, Path]) -> No
         "clinic.sqlite3": 0o600,
         "clinic.sqlite3-wal": 0o600,
         "clinic.sqlite3-shm": 0o600,
+        "clinic.sqlite3-writers": 0o600,  # empty: the queue for the write lock
         "template-cache": 0o700,  # the compiled pages, so the next start need not compile them
     }
     compiled = {stat.S_IMODE(p.stat().st_mode) for p in (instance / "template-cache").iterdir()}
