@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import seed as seeding  # noqa: E402
+from bench import start  # noqa: E402
 from bench.plans import plans  # noqa: E402
 from bench.serve import (  # noqa: E402
     CODE,
@@ -79,30 +79,6 @@ def main() -> None:
 
 
 FIGURES = ("dashboard", "search", "couple", "review", "partner", "autosave", "export")
-
-
-def first_request(env: dict[str, str]) -> float:
-    """create_app() to the first response (the sign-in page), in a fresh process (the median
-    of three)."""
-    code = (
-        "import time; t = time.perf_counter(); from clinic import create_app; "
-        "assert create_app().test_client().get('/login').status_code == 200; "
-        "print(time.perf_counter() - t)"
-    )
-    times = sorted(
-        float(
-            subprocess.run(
-                [sys.executable, "-c", code],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=ROOT,
-                check=True,
-            ).stdout
-        )
-        for _ in range(3)
-    )
-    return times[1]
 
 
 class database_for:  # noqa: N801  (used as a context manager)
@@ -204,8 +180,8 @@ def measure(
     seeded = prepare(couples, env)
     tag = f"{database}.{couples}"
     print(f"seed.{tag} {time.monotonic() - began:.0f} s", flush=True)
-    if not counted:
-        print(f"start.first_request {first_request(env):.2f} s", flush=True)
+    if not counted:  # in this database, migrated and seeded
+        start.report(start.measure(env, ROOT, 5))
     paths = {
         "dashboard": "/",
         "search": "/?q=" + seeding.NAMES[3].lower(),
