@@ -81,6 +81,7 @@ def file_engine(url: str, path: Path) -> Engine:
         leave_queue(record.info)
 
     @event.listens_for(engine, "close")
+    @event.listens_for(engine, "detach")  # leaves the pool: it waits as SQLite lets it from now
     def _close(_dbapi_connection: Any, record: Any) -> None:
         fd = record.info.pop(QUEUE, None)
         record.info.pop(HOLDS, None)

@@ -2,9 +2,9 @@
 that locks the response and its assignment, one update, one commit, and the link's "last used"
 written only when its minute has changed. No objects are loaded, tracked or flushed.
 
-It does what the full save in the views does for a background post (the same checks, the same
-merge of the questions the page says were touched, the same answer); a post that moves between
-parts or sends goes through the full save."""
+It makes the same checks and the same merge as a button's save, for the questions the page says
+were touched; a button's post, which also moves between parts or sends, goes through the full
+save in the views."""
 
 from __future__ import annotations
 
