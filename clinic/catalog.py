@@ -61,19 +61,23 @@ def snapshot(worksheet: Worksheet) -> WorksheetVersion:
 
 def stored_worksheet(row: WorksheetVersion) -> Worksheet:
     """The worksheet exactly as it was when this version was first used."""
-    current = worksheets().get(row.slug)
-    if current is not None and current.version == row.version:
-        return current
-    return _parse_cached(row.source, row.slug)
+    current = _current(row.slug, row.version)
+    return current if current is not None else _parse_cached(row.source, row.slug)
 
 
 def stored_worksheet_at(slug: str, version: str, version_id: int) -> Worksheet:
     """stored_worksheet of the version with these values, reading its stored text only when
     it is no longer the current version."""
-    current = worksheets().get(slug)
-    if current is not None and current.version == version:
+    current = _current(slug, version)
+    if current is not None:
         return current
     return stored_worksheet(get_db().get_one(WorksheetVersion, version_id))
+
+
+def _current(slug: str, version: str) -> Worksheet | None:
+    """The loaded worksheet, when it is still at this version."""
+    current = worksheets().get(slug)
+    return current if current is not None and current.version == version else None
 
 
 @lru_cache(maxsize=128)
