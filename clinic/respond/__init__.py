@@ -1,6 +1,7 @@
 """The partner's side: a private link, a welcome page, the worksheet a part at a time.
 
-Views only; what a page does to a response is in operations.py.
+Views only; what a page does to a response is in operations.py, and to its working copy in
+drafts.py.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from ..db import get_db
 from ..links import find_link
 from ..models import Link, Response, RoundPartner
 from ..security import client_address
-from . import operations
+from . import drafts, operations
 from .autosave import autosave
+from .drafts import form_values, section_index
 from .expired import expired
 from .lookup import own_response
-from .operations import form_values, section_index, worksheet_of
+from .operations import worksheet_of
 from .pages import SESSION_KEY
 from .pages import render_part as _render
 from .pages import started_link as _started_link
@@ -195,12 +197,12 @@ def save(response_id: int) -> ResponseReturnValue:
         get_db().rollback()
         flash(operations.locked_message(response))
         return redirect(url_for("respond.section", response_id=response.id))
-    index = operations.part_posted(worksheet, request.form.get("section"))
-    questions = operations.questions_posted(worksheet, index, None)
-    errors = operations.save_draft(response, worksheet, request.form, questions)
+    index = drafts.part_posted(worksheet, request.form.get("section"))
+    questions = drafts.questions_posted(worksheet, index, None)
+    errors = drafts.save_draft(response, worksheet, request.form, questions)
     move = request.form.get("move")
     if index is not None and not errors and move != "submit":
-        operations.move(response, worksheet, index, {"next": 1, "back": -1}.get(move or "", 0))
+        drafts.move(response, worksheet, index, {"next": 1, "back": -1}.get(move or "", 0))
     if errors:
         get_db().commit()  # what was fine is saved; the partner fixes the rest in place
         return _render(response, index, request.form, errors, 400)

@@ -17,14 +17,9 @@ from werkzeug.datastructures import MultiDict
 from ..catalog import stored_worksheet_at
 from ..db import get_db, utcnow
 from ..models import Link, Response, answers_locked
+from .drafts import merge_draft, part_posted, questions_posted
 from .lookup import own_for_autosave
-from .operations import (
-    closed_or_reviewed_message,
-    merge_draft,
-    part_posted,
-    questions_posted,
-    use_to_note,
-)
+from .operations import closed_or_reviewed_message, use_to_note
 
 SAVE = (
     update(Response)

@@ -11,7 +11,8 @@ from werkzeug.datastructures import MultiDict
 from ..dates import use_practice_zone
 from ..db import get_db
 from ..models import Response
-from .operations import section_index, worksheet_of
+from .drafts import section_index
+from .operations import worksheet_of
 from .pages import TYPED, render_part, started_link
 
 MOVES = ("stay", "next", "back", "submit")  # what a part's buttons post as "move"
