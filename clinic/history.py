@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, union_all
@@ -115,7 +115,6 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
         meetings = {m.id: m for m in db.scalars(sessions).unique()}
     by_id = {a.id: a for a in assignments}
     recent = {a.id for a in assignments[:RECENT]}  # the newest are all among those loaded
-    answered = [a for a in assignments if any(r.submitted_at for r in a.responses)]
     timeline: list[tuple[date, str, Any]] = [
         (by_id[i].created_at.date(), "assignment", by_id[i])
         if kind == 0
@@ -127,7 +126,7 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
         timeline=timeline,
         page=page,
         pages=pages,
-        trends=couple_trends(answered[:TREND_POINTS]),
+        trends=couple_trends(assignments),
     )
 
 
@@ -143,6 +142,20 @@ def assignments_where(condition: ColumnElement[bool]) -> list[Assignment]:
         .order_by(Assignment.created_at.desc(), Assignment.id.desc())
     )
     return list(get_db().scalars(query).unique())
+
+
+def summary_assignments(couple: Couple, after: date | None, until: date) -> list[Assignment]:
+    """Newest first, the couple's worksheets a session's summary can show: those given from
+    the day after `after` (the session before, if any) to `until` (a day to spare on each
+    side, for time zones; the caller picks by the practice's days), and the newest answered
+    ones its charts draw from. So a summary costs the same at any length of history."""
+    given = Assignment.created_at < datetime.combine(until + timedelta(days=2), time(), UTC)
+    if after is not None:
+        start = datetime.combine(after - timedelta(days=1), time(), UTC)
+        given = given & (Assignment.created_at >= start)
+    return assignments_where(
+        (Assignment.couple_id == couple.id) & (given | Assignment.id.in_(_answered(couple)))
+    )
 
 
 def _answered(couple: Couple) -> Select[tuple[int]]:
@@ -182,11 +195,13 @@ def review_of(
 
 
 def couple_trends(assignments: list[Assignment]) -> list[tuple[str, str, tuple[Trend, ...]]]:
-    """Scores per partner over time, for each worksheet this couple answered more than once."""
+    """Scores per partner over time, for each worksheet this couple answered more than once,
+    from the newest TREND_POINTS answered (assignments: newest first), so the charts cost the
+    same at any length of history."""
+    answered = [a for a in assignments if any(r.submitted_at for r in a.responses)]
     by_slug: dict[str, list[Assignment]] = defaultdict(list)
-    for assignment in sorted(assignments, key=lambda a: (a.created_at, a.id)):
-        if any(r.submitted_at for r in assignment.responses):
-            by_slug[assignment.worksheet_version.slug].append(assignment)
+    for assignment in sorted(answered[:TREND_POINTS], key=lambda a: (a.created_at, a.id)):
+        by_slug[assignment.worksheet_version.slug].append(assignment)
     charts = []
     for slug, repeated in by_slug.items():
         if len(repeated) < 2:

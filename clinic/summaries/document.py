@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..dates import local_date, practice_zone, viewer_zone
 from ..db import get_db
-from ..history import couple_assignments, couple_trends, review_of
+from ..history import couple_trends, review_of, summary_assignments
 from ..models import Assignment, CounselingSession
 from ..safety import CrisisResource, crisis_resources, flagged_prompts, open_flags
 from ..worksheets.compare import WorksheetReview
@@ -165,7 +165,6 @@ def build_document(
     first, second = couple.partners
     for_couple = copy == "couple"
     zone = practice_zone() if for_couple else viewer_zone()  # whose days the dates are
-    assignments = couple_assignments(couple)
     previous = get_db().scalar(
         select(CounselingSession.held_on)
         .where(
@@ -175,6 +174,7 @@ def build_document(
         .order_by(CounselingSession.held_on.desc())
         .limit(1)
     )
+    assignments = summary_assignments(couple, previous, meeting.held_on)
     since = [
         a
         for a in reversed(assignments)
