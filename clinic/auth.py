@@ -18,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -46,7 +47,25 @@ from .signins import (
 )
 
 bp = Blueprint("auth", __name__)
-login_manager = LoginManager()
+
+
+class CounselorLogins(LoginManager):  # type: ignore[misc]  # Flask-Login is untyped
+    """Flask-Login, with its strong session protection applied where a counselor is signed in.
+
+    Flask-Login counts a session with no fingerprint of its browser as a failed check, and
+    "fails" it on every request: it rewrites the cookie each time. A partner's phone keeps a
+    session with no counselor in it, so each of its pages and autosaves sent a new cookie for
+    nothing. With no counselor in the session there is nobody to sign out (we use no remember
+    cookie), so the check is skipped there; a counselor's session is checked as before.
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = CounselorLogins()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"

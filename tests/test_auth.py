@@ -73,6 +73,17 @@ def test_cookie_replayed_after_sign_out_is_refused(app, make_counselor, auth, cl
     assert response.headers["Location"].startswith("/login")
 
 
+def test_a_session_taken_to_another_browser_is_signed_out(app, make_counselor, auth, client):
+    make_counselor("ana@example.org")
+    auth.login("ana@example.org")
+    assert client.get("/").status_code == 200
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    response = other.get("/", headers={"User-Agent": "Another browser/1.0"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
 def test_idle_timeout(client, make_counselor, auth, clock):
     make_counselor("ana@example.org")
     auth.login("ana@example.org")

@@ -36,6 +36,17 @@ def test_a_saved_part_is_where_the_link_resumes(app, phone):
     assert "Walks" in client.get(url).get_data(as_text=True)  # reopened on part 2
 
 
+def test_a_partners_session_cookie_is_not_rewritten(phone):
+    client, url, _ = phone
+    client.get(url)  # the first page also puts the form's CSRF secret in the session
+    for response in (
+        client.get(url),
+        client.post(url, data={"section": "0", "close": "2", "autosave": "1"}),
+    ):
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+
+
 def test_a_problem_keeps_the_old_answer_and_the_part(app, phone):
     client, url, _ = phone
     client.post(url, data={"section": "0", "close": "2", "autosave": "1"})
