@@ -3,11 +3,14 @@ the same merge as a button's save, answered as JSON, with nothing loaded it does
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import importlib
 
-from clinic.db import get_db, utcnow
+import pytest
+from sqlalchemy import select, update
+
+from clinic.db import get_db, get_engine, utcnow
 from clinic.models import Assignment, Response, WorksheetVersion
+from clinic.respond.drafts import stamp
 
 from .conftest import start_link
 
@@ -98,3 +101,57 @@ def test_an_older_version_of_the_worksheet_is_saved_against_its_own_text(app, ph
     assert result.get_json()["saved"] is True
     assert sams(app).answers == {"wish": "Walks"}
     assert "Older wording?" in client.get(url).get_data(as_text=True)
+
+
+def _meanwhile(monkeypatch, app, change) -> list[dict]:
+    """Run change(connection) on a connection of its own just after the save has read the
+    working copy, once, as another tab or the counselor would; returns the copies each merge
+    started from."""
+    module = importlib.import_module("clinic.respond.autosave")  # the package names a function so
+    merged: list[dict] = []
+    real = module.merge_draft
+
+    def merge(answers, *args):
+        if not merged:
+            with get_engine().connect() as other:
+                change(other)
+                other.commit()
+        merged.append(dict(answers))
+        return real(answers, *args)
+
+    monkeypatch.setattr(module, "merge_draft", merge)
+    return merged
+
+
+def test_a_save_made_in_between_is_kept(app, phone, monkeypatch, clock):
+    client, url, _ = phone
+    client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+    before = sams(app).updated_at
+
+    def other_tab(connection):  # saved as every save stamps it: the clock stands still here
+        connection.execute(
+            update(Response).values(answers={"wish": "Dancing"}, updated_at=stamp(before))
+        )
+
+    merged = _meanwhile(monkeypatch, app, other_tab)
+    result = client.post(url, data={"section": "0", "close": "3", "autosave": "1"})
+    assert result.get_json()["saved"] is True
+    # Read first, then merged again into the copy as the other tab left it: both answers stay.
+    assert merged == [{"wish": "Walks"}, {"wish": "Dancing"}]
+    saved = sams(app)
+    assert saved.answers == {"close": 3, "wish": "Dancing"}
+    assert saved.updated_at > stamp(before)  # the clock stood still; the copy's time moves on
+
+
+def test_a_worksheet_closed_in_between_is_not_changed(app, phone, monkeypatch):
+    client, url, assignment_id = phone
+
+    def counselor_closes(connection):
+        connection.execute(
+            update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
+        )
+
+    merged = _meanwhile(monkeypatch, app, counselor_closes)
+    result = client.post(url, data={"section": "1", "wish": "Too late", "autosave": "1"})
+    assert result.status_code == 409 and result.get_json()["saved"] is False
+    assert len(merged) == 1 and sams(app).answers == {}

@@ -1,6 +1,12 @@
-"""A partner's page saving as they type, with the least work a save needs: one indexed lookup
-that locks the response and its assignment, one update, one commit, and the link's "last used"
-written only when its minute has changed. No objects are loaded, tracked or flushed.
+"""A partner's page saving as they type, with the least work a save needs: one indexed lookup,
+one update, one commit, and the link's "last used" written only when its minute has changed. No
+objects are loaded, tracked or flushed.
+
+The lookup takes no lock: the answers are merged while others write, and the update then stores
+them only if the working copy is as it was read (its "saved at" moves forward with every save)
+and the worksheet still takes answers. On SQLite that keeps the one write lock for the update
+and the commit alone. When the update finds the copy changed, the save is made again from a
+locked lookup, as a button's save is.
 
 It makes the same checks and the same merge as a button's save, for the questions the page says
 were touched; a button's post, which also moves between parts or sends, goes through the full
@@ -11,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Connection, bindparam, exists, or_, update
 from werkzeug.datastructures import MultiDict
 
 from ..catalog import stored_worksheet_at
-from ..db import get_db, utcnow
-from ..models import Link, Response, answers_locked
-from .drafts import merge_draft, part_posted, questions_posted
+from ..db import get_engine
+from ..models import Assignment, Link, Response, answers_locked
+from .drafts import merge_draft, part_posted, questions_posted, stamp
 from .lookup import own_for_autosave
 from .operations import closed_or_reviewed_message, use_to_note
 
@@ -30,6 +36,17 @@ SAVE = (
         updated_at=bindparam("now"),
     )
     .execution_options(synchronize_session=False)  # no objects loaded to bring up to date
+)
+# The same, only if nobody has saved or sent since the copy was read and it is not locked now
+# (models.answers_locked, in SQL).
+SAVE_IF_UNCHANGED = SAVE.where(
+    Response.updated_at.is_not_distinct_from(bindparam("seen_updated_at")),
+    Response.submitted_at.is_not_distinct_from(bindparam("seen_submitted_at")),
+    exists().where(
+        Assignment.id == Response.assignment_id,
+        Assignment.closed_at.is_(None),
+        or_(Assignment.reviewed_at.is_(None), Response.submitted_at.is_(None)),
+    ),
 )
 NOTE_USE = (
     update(Link)
@@ -51,29 +68,39 @@ class Autosaved:
 
 def autosave(response_id: int, started: list[int], form: MultiDict[str, str]) -> Autosaved | None:
     """Save the touched questions of a part into the working copy and commit; None when this
-    browser has no working link to the response."""
-    db = get_db()
-    row = own_for_autosave(response_id, started)
-    if row is None:
-        db.rollback()
-        return None
-    if answers_locked(row.submitted_at, row.reviewed_at, row.closed_at):
-        db.rollback()
-        closed = row.closed_at is not None
-        return Autosaved(False, message=closed_or_reviewed_message(closed=closed))
-    worksheet = stored_worksheet_at(row.slug, row.version, row.version_id)
-    index = part_posted(worksheet, form.get("section"))
-    changed = form.getlist("changed") if "changed" in form else None
-    questions = questions_posted(worksheet, index, changed)
-    answers, errors = merge_draft(row.answers, worksheet, form, questions)
-    # The part the partner is on, so their link resumes there; a part with problems keeps it.
-    section = row.section if index is None or errors else index
-    now = utcnow()
-    db.connection().execute(
-        SAVE,
-        {"response_id": response_id, "new_answers": answers, "new_section": section, "now": now},
-    )
-    if use_to_note(row.last_used_at, now):
-        db.connection().execute(NOTE_USE, {"link_id": row.link_id, "now": now})
-    db.commit()
-    return Autosaved(True, at=now, errors=errors)
+    browser has no working link to the response. It runs on a connection of its own, without
+    the ORM's session: it has no objects for one to keep."""
+    with get_engine().connect() as connection:
+        return _save(connection, response_id, started, form)
+
+
+def _save(
+    connection: Connection, response_id: int, started: list[int], form: MultiDict[str, str]
+) -> Autosaved | None:
+    for locked in (False, True):
+        row = own_for_autosave(connection, response_id, started, lock=locked)
+        if row is None:
+            return None  # leaving the connection rolls back
+        if answers_locked(row.submitted_at, row.reviewed_at, row.closed_at):
+            closed = row.closed_at is not None
+            return Autosaved(False, message=closed_or_reviewed_message(closed=closed))
+        worksheet = stored_worksheet_at(row.slug, row.version, row.version_id)
+        index = part_posted(worksheet, form.get("section"))
+        changed = form.getlist("changed") if "changed" in form else None
+        questions = questions_posted(worksheet, index, changed)
+        answers, errors = merge_draft(row.answers, worksheet, form, questions)
+        # The part the partner is on, so their link resumes there; a part with problems keeps it.
+        section = row.section if index is None or errors else index
+        now = stamp(row.updated_at)
+        values = dict(response_id=response_id, new_answers=answers, new_section=section, now=now)
+        if locked:
+            connection.execute(SAVE, values)
+        else:
+            values.update(seen_updated_at=row.updated_at, seen_submitted_at=row.submitted_at)
+            if connection.execute(SAVE_IF_UNCHANGED, values).rowcount != 1:
+                continue  # saved or sent in between: merge into what is there now, locked
+        if use_to_note(row.last_used_at, now):
+            connection.execute(NOTE_USE, {"link_id": row.link_id, "now": now})
+        connection.commit()
+        return Autosaved(True, at=now, errors=errors)
+    raise AssertionError("unreachable: the locked round always saves or returns")

@@ -4,6 +4,7 @@ questions a post saves, and merging what was posted into the copy. Nothing here 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -71,8 +72,17 @@ def save_draft(
     answers, errors = merge_draft(response.answers, worksheet, form, questions)
     if answers != response.answers:
         response.answers = answers
-    response.updated_at = utcnow()
+    response.updated_at = stamp(response.updated_at)
     return errors
+
+
+def stamp(previous: datetime | None) -> datetime:
+    """The working copy's new "saved at": now, and always later than the one before, so that a
+    save that read the copy can tell by it whether anyone has saved since (autosave.py)."""
+    now = utcnow()
+    if previous is None or now > previous:
+        return now
+    return previous + timedelta(microseconds=1)
 
 
 def merge_draft(
