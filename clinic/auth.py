@@ -36,6 +36,7 @@ from .models import Counselor
 from .passwords import verify_password
 from .security import client_address, login_required
 from .signins import (
+    USER_KEY,
     begin_second_step,
     end_every_session,
     end_session,
@@ -60,7 +61,7 @@ class CounselorLogins(LoginManager):  # type: ignore[misc]  # Flask-Login is unt
     """
 
     def _session_protection_failed(self) -> bool:
-        if "_user_id" not in session:
+        if USER_KEY not in session:
             return False
         return bool(super()._session_protection_failed())
 

@@ -24,6 +24,7 @@ from .models import Counselor, SignIn
 from .tokens import hash_token, new_token
 
 TOKEN_KEY = "sign_in"
+USER_KEY = "_user_id"  # where Flask-Login keeps who is signed in, in the session
 PENDING_KEY = "second_step"  # who gave the right password here and still owes a code
 PENDING_MINUTES = 5
 CONFIRMED_KEY = "confirmed_at"
@@ -128,7 +129,9 @@ def end_every_session(counselor: Counselor) -> None:
 def enforce_timeouts() -> ResponseReturnValue | None:
     """Before each request: sign out after SESSION_IDLE_MINUTES without a request, and after
     SESSION_MAX_HOURS in any case."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or USER_KEY not in session:
+        return None  # nobody signed in here: a partner's phone, or the sign-in page
+    if not current_user.is_authenticated:
         return None
     now = utcnow().timestamp()
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
