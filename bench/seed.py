@@ -41,6 +41,7 @@ PASSWORD = "bench password 2026"
 PER_COUPLE = 10
 LONG_HISTORY = 100  # worksheets given to the first couple
 CHUNK = 500  # couples per bulk insert
+PARTNERS = 32  # partners' links kept for autosave: one for each of its 32 connections
 
 TABLES: list[Any] = [
     Couple,
@@ -214,7 +215,7 @@ def _couple(
             )
             if done:
                 latest = max(latest, when)
-            if kind == "new" and len(seeded.partners) < 16 and n % 3 == 0:
+            if kind == "new" and len(seeded.partners) < PARTNERS and n % 3 == 0:
                 seeded.partners.append((token_of(link_id), response_id, slug))
         rows.add(
             "assignment",

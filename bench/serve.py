@@ -171,7 +171,11 @@ def _median(runs: list[Run]) -> Run:
 
 
 def posts(path_bodies: list[tuple[str, str, str]]) -> str:
-    """A wrk script that POSTs each (path, cookie, form body) in turn."""
+    """A wrk script that POSTs each (path, cookie, form body) in turn. wrk's threads each go
+    round the list from their own place (the first from the start, the second from half way),
+    so that with as many bodies as connections, two requests in flight seldom save the same
+    response: many partners typing at once, each with about one save on its way, as the page
+    sends them."""
 
     def lua(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -180,7 +184,12 @@ def posts(path_bodies: list[tuple[str, str, str]]) -> str:
     return f"""local posts = {{
 {rows}
 }}
-local i = 0
+i = 0
+local threads = 0
+setup = function(thread)
+  thread:set("i", threads * math.floor(#posts / 2))
+  threads = threads + 1
+end
 request = function()
   i = i % #posts + 1
   local p = posts[i]
