@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .catalog import stored_worksheet
 from .db import get_db
 from .models import Assignment, CounselingSession, Couple, Response, Round
-from .worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review
+from .worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review, scores
 
 
 def couple_assignments(couple: Couple) -> list[Assignment]:
@@ -67,9 +67,9 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
             literal(0).label("kind"),
             Assignment.id.label("id"),
         ).where(Assignment.couple_id == couple.id),
-        select(
-            _day(CounselingSession.held_on), literal(1), CounselingSession.id
-        ).where(CounselingSession.couple_id == couple.id),
+        select(_day(CounselingSession.held_on), literal(1), CounselingSession.id).where(
+            CounselingSession.couple_id == couple.id
+        ),
     ).subquery()
     total = select(func.count()).select_from(entries).scalar_subquery()
     query = (
@@ -209,13 +209,13 @@ def couple_trends(assignments: list[Assignment]) -> list[tuple[str, str, tuple[T
         latest = stored_worksheet(repeated[-1].worksheet_version)
         if not latest.scores:
             continue
-        per_time = [review_of(a) for a in repeated]
+        per_time = [_sent_scores(a) for a in repeated]
         trends = tuple(
             Trend(
                 score.label,
                 tuple(
-                    TrendPoint(a.created_at, *_score(review, score.label))
-                    for a, review in zip(repeated, per_time, strict=True)
+                    TrendPoint(a.created_at, first.get(score.label), second.get(score.label))
+                    for a, (first, second) in zip(repeated, per_time, strict=True)
                 ),
             )
             for score in latest.scores
@@ -224,6 +224,14 @@ def couple_trends(assignments: list[Assignment]) -> list[tuple[str, str, tuple[T
     return charts
 
 
-def _score(review: WorksheetReview, label: str) -> tuple[float | None, float | None]:
-    line = next((s for s in review.scores if s.label == label), None)
-    return (line.a, line.b) if line else (None, None)
+def _sent_scores(assignment: Assignment) -> tuple[dict[str, float | None], ...]:
+    """Each partner's scores (by label) in what they sent for this worksheet, in its own
+    version: a chart needs the scores alone, not the whole comparison."""
+    worksheet = stored_worksheet(assignment.worksheet_version)
+    found = []
+    for partner in assignment.couple.partners:
+        response = assignment.response_of(partner)
+        sent = response.submitted_answers if response and response.submitted_at else None
+        values = scores(worksheet, sent)
+        found.append({score.label: values.get(score.id) for score in worksheet.scores})
+    return tuple(found)
