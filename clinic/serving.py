@@ -9,6 +9,12 @@ PDF is made with no transaction open, one at a time per process (PDF_RENDERS). F
 PostgreSQL and more processes, see "Running it for a practice" in README.md.
 """
 
+import sys
+from typing import Any
+
+# How often a worker's threads take turns at the interpreter (Python's own: every 5 ms).
+SWITCH_INTERVAL_SECONDS = 0.001
+
 wsgi_app = "clinic:create_app()"
 workers = 2
 worker_class = "gthread"
@@ -17,3 +23,10 @@ timeout = 60  # the largest summary PDF takes a few seconds; a copy of a couple'
 accesslog = "-"  # request lines on the terminal, tokens left out (clinic.logs)
 # No control socket: it lives in the user's home, where a second installation's would clash.
 control_socket_disable = True
+
+
+def post_fork(_server: Any, _worker: Any) -> None:
+    """In each worker: a thread making a summary (its HTML, or a PDF) hands the interpreter to
+    the worker's other threads every millisecond, so a partner's save or a sign-in waits that
+    long at a time, not five (docs/benchmarks.md, autosave while exports run)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)

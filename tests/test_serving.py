@@ -159,3 +159,14 @@ def test_make_dev_keeps_the_debug_server() -> None:
     ).stdout
     assert "flask --app clinic run --debug --host 127.0.0.1 --port 8123" in commands
     assert "setup-link --base-url http://127.0.0.1:8123" in commands
+
+
+def test_each_worker_shares_the_interpreter_every_millisecond() -> None:
+    from clinic import serving
+
+    before = sys.getswitchinterval()
+    try:
+        serving.post_fork(None, None)  # what gunicorn calls in each worker it starts
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+    finally:
+        sys.setswitchinterval(before)
