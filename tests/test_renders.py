@@ -3,9 +3,15 @@ transaction open while one renders, and each summary kept by content so it is ma
 
 from __future__ import annotations
 
+import os
+import signal
 import stat
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +19,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from clinic import ROOT
 from clinic.db import get_db
 from clinic.models import AuditEvent
-from clinic.summaries import pdf
+from clinic.summaries import pdf, process
 
 from . import test_summaries
 from .conftest import FIXTURES, PASSWORD, TEST_DATABASE_URL
@@ -200,3 +207,73 @@ def test_the_folder_keeps_at_most_the_configured_number(app, client, meeting):
     couple_copy(client, meeting, reason="Safety plan made with both.")
     [only] = kept(app)
     assert only.name.startswith(f"session-{meeting}-couple-")
+
+
+def test_pdfs_are_laid_out_in_a_process_of_their_own() -> None:
+    # A fresh interpreter: in this one, tests that look at what was fetched lay PDFs out here.
+    code = (
+        "import sys\n"
+        "from clinic import create_app\n"
+        "from clinic.summaries.pdf import write_pdf\n"
+        "settings = {'TESTING': True, 'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x' * 40}\n"
+        "app = create_app({**settings, 'PDF_CACHE_FILES': 0})\n"
+        "with app.test_request_context():\n"
+        "    data = write_pdf('<p>Hello</p>', 'a test')\n"
+        "assert data.startswith(b'%PDF-'), data[:20]\n"
+        "assert 'weasyprint' not in sys.modules, 'laid out in the app process'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+def where_it_runs(_argument: str) -> tuple[int, int]:
+    return os.getpid(), os.nice(0)
+
+
+def crash(_argument: str) -> None:
+    os._exit(3)  # as the kernel ending a process that ran out of memory
+
+
+def test_the_render_process_gives_way_to_requests() -> None:
+    pid, niceness = process.run(1, where_it_runs, "")
+    assert pid != os.getpid()
+    assert niceness == min(19, os.nice(0) + process.NICENESS)
+
+
+def test_a_render_process_that_dies_is_replaced() -> None:
+    with pytest.raises(BrokenProcessPool):
+        process.run(3, crash, "")
+    pid, _ = process.run(3, where_it_runs, "")
+    assert pid != os.getpid()
+
+
+def test_a_render_process_ends_when_its_app_process_is_killed() -> None:
+    code = (
+        "import os, signal\n"
+        "from clinic.summaries import process\n"
+        "from tests.test_renders import where_it_runs\n"
+        "print(process.run(1, where_it_runs, '')[0], flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)  # as gunicorn ends a worker that hangs\n"
+    )
+    app_process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert app_process.stdout is not None
+    with app_process.stdout:
+        render_process = int(app_process.stdout.readline())
+    app_process.wait(timeout=60)
+    deadline = time.monotonic() + 10 * process.PARENT_CHECK_SECONDS
+    try:
+        while not ended(render_process):
+            assert time.monotonic() < deadline, "the render process outlived its app process"
+            time.sleep(0.1)
+    finally:
+        if not ended(render_process):
+            os.kill(render_process, signal.SIGKILL)
+
+
+def ended(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status  # ended; only its exit status is left for init to collect

@@ -1,7 +1,8 @@
 """Session summary PDFs: a Jinja template with its CSS inlined, rendered by WeasyPrint, which
 fetches nothing from disk or network.
 
-WeasyPrint is imported inside _weasyprint only: it costs about half a second at start-up.
+The layout runs in the render process (process.py). WeasyPrint is imported only where a PDF is
+laid out (_laid_out), never at start-up: it costs about half a second.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .. import ROOT
 from ..dates import in_zone, practice_zone, viewer_zone
 from ..worksheets.answers import display
 from .document import SummaryDocument
+from .process import run as in_render_process
 from .renders import make_pdf
 
 CSS_PATH = ROOT / "templates" / "summaries" / "summary.css"
@@ -231,14 +233,30 @@ def write_pdf(html: str, label: str, *, fetcher: Any = None, keep_as: str | None
 
 
 def _weasyprint(html: str, label: str, fetcher: Any) -> bytes:
+    """The PDF, laid out in the render process (process.py); a caller that passes a fetcher, to
+    see what was fetched, has it laid out in this process."""
+    if fetcher is None:
+        size = max(1, int(current_app.config["PDF_RENDERS"]))
+        data, refused = in_render_process(size, render_isolated, html)
+    else:
+        data, refused = _laid_out(html, fetcher), len(fetcher.refused)
+    if refused:
+        current_app.logger.warning("%s: refused %d fetch attempt(s)", label, refused)
+    return data
+
+
+def render_isolated(html: str) -> tuple[bytes, int]:
+    """In the render process: the PDF, and how many fetches the locked fetcher refused."""
+    fetcher = make_fetcher()
+    return _laid_out(html, fetcher), len(fetcher.refused)
+
+
+def _laid_out(html: str, fetcher: Any) -> bytes:
     from weasyprint import HTML
 
-    fetcher = fetcher if fetcher is not None else make_fetcher()
     out = io.BytesIO()
     # No base_url: a relative reference has nothing to resolve against, so it is never fetched.
     HTML(string=html, url_fetcher=fetcher).write_pdf(
         out, pdf_variant="pdf/ua-1", presentational_hints=False, custom_metadata=False
     )
-    if fetcher.refused:
-        current_app.logger.warning("%s: refused %d fetch attempt(s)", label, len(fetcher.refused))
     return out.getvalue()
