@@ -250,7 +250,9 @@ def test_a_render_process_ends_when_its_app_process_is_killed() -> None:
     code = (
         "import os, signal\n"
         "from clinic.summaries import process\n"
+        "from clinic.summaries.pdf import render_isolated\n"
         "from tests.test_renders import where_it_runs\n"
+        "process.run(1, render_isolated, '<p>Hello</p>')\n"
         "print(process.run(1, where_it_runs, '')[0], flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)  # as gunicorn ends a worker that hangs\n"
     )

@@ -23,6 +23,7 @@ from ..dates import in_zone, practice_zone, viewer_zone
 from ..worksheets.answers import display
 from .document import SummaryDocument
 from .process import run as in_render_process
+from .process import watch_app_process
 from .renders import make_pdf
 
 CSS_PATH = ROOT / "templates" / "summaries" / "summary.css"
@@ -247,6 +248,7 @@ def _weasyprint(html: str, label: str, fetcher: Any) -> bytes:
 
 def render_isolated(html: str) -> tuple[bytes, int]:
     """In the render process: the PDF, and how many fetches the locked fetcher refused."""
+    watch_app_process()
     fetcher = make_fetcher()
     return _laid_out(html, fetcher), len(fetcher.refused)
 

@@ -14,6 +14,7 @@ pool per app process, with as many processes as that process may render at once 
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -55,18 +56,20 @@ def _pool(size: int) -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(
                 max_workers=size,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_begin,
-                initargs=(os.getpid(),),
+                # Only the builtin: what it takes to unpickle runs before it, at full priority.
+                initializer=os.nice,
+                initargs=(NICENESS,),
                 max_tasks_per_child=TASKS_PER_PROCESS,
             )
             _pools[size] = pool
         return pool
 
 
-def _begin(app_process: int) -> None:
-    """In the render process, first: give way to requests, and watch the app process."""
-    os.nice(NICENESS)
-    threading.Thread(target=_end_with, args=(app_process,), daemon=True).start()
+@functools.cache
+def watch_app_process() -> None:
+    """In a render process, once, with its first PDF: end it when the app process that started
+    it is gone. (Should that process die before sending a first PDF, this one waits idle.)"""
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
 
 
 def _end_with(app_process: int) -> None:
