@@ -10,6 +10,10 @@ threaded server), and kept for the next ones; it is replaced after TASKS_PER_PRO
 whatever WeasyPrint and its fonts keep in memory never grows without end, and it ends itself
 when the app process that started it is gone (a worker that gunicorn killed, say). There is one
 pool per app process, with as many processes as that process may render at once (PDF_RENDERS).
+
+As with any spawned process, the render process imports the script that started the app again,
+as a module: `flask`, `gunicorn`, pytest and bench/ start theirs under
+`if __name__ == "__main__"`, and a script of one's own that makes PDFs must do the same.
 """
 
 from __future__ import annotations
