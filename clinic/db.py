@@ -136,6 +136,9 @@ def _writes(statement: str, context: Any) -> bool:
     """Does this statement write, or read to write (FOR UPDATE, which SQLite leaves out)?"""
     if WRITE_RE.match(statement):
         return True
+    # A compiled INSERT, UPDATE or DELETE that opens with WITH (a common table expression)
+    if any(getattr(context, kind, False) for kind in ("isinsert", "isupdate", "isdelete")):
+        return True
     compiled = getattr(context, "compiled", None)
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 

@@ -4,6 +4,8 @@ the same merge as a button's save, answered as JSON, with nothing loaded it does
 from __future__ import annotations
 
 import importlib
+import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
@@ -13,6 +15,7 @@ from clinic.models import Assignment, Response, WorksheetVersion
 from clinic.respond.drafts import stamp
 
 from .conftest import start_link
+from .test_locks import WAIT
 
 
 @pytest.fixture
@@ -126,11 +129,14 @@ def _meanwhile(monkeypatch, app, change) -> list[dict]:
 def test_a_save_made_in_between_is_kept(app, phone, monkeypatch, clock):
     client, url, _ = phone
     client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
-    before = sams(app).updated_at
+    sam = sams(app)
+    before = sam.updated_at
 
     def other_tab(connection):  # saved as every save stamps it: the clock stands still here
         connection.execute(
-            update(Response).values(answers={"wish": "Dancing"}, updated_at=stamp(before))
+            update(Response)
+            .where(Response.id == sam.id)
+            .values(answers={"wish": "Dancing"}, updated_at=stamp(before))
         )
 
     merged = _meanwhile(monkeypatch, app, other_tab)
@@ -155,3 +161,36 @@ def test_a_worksheet_closed_in_between_is_not_changed(app, phone, monkeypatch):
     result = client.post(url, data={"section": "1", "wish": "Too late", "autosave": "1"})
     assert result.status_code == 409 and result.get_json()["saved"] is False
     assert len(merged) == 1 and sams(app).answers == {}
+
+
+def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
+    """The counselor's close has locked the assignment and not committed when the save reads:
+    the save waits for it, then finds the worksheet closed and changes nothing."""
+    client, url, assignment_id = phone
+    module = importlib.import_module("clinic.respond.autosave")
+    read, real = threading.Event(), module.merge_draft
+
+    def merge(answers, *args):
+        read.set()
+        return real(answers, *args)
+
+    monkeypatch.setattr(module, "merge_draft", merge)
+    saved: list = []
+    with app.app_context():
+        closing = get_engine().connect()
+        closing.execute(
+            update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
+        )
+        saving = threading.Thread(
+            target=lambda: saved.append(
+                client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+            )
+        )
+        saving.start()
+        assert read.wait(WAIT)  # the save has read the worksheet as open
+        time.sleep(0.3)  # and reached the lock with its update
+        closing.commit()
+        closing.close()
+        saving.join(WAIT)
+    assert saved[0].status_code == 409
+    assert sams(app).answers == {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, exists, or_, update
+from sqlalchemy import Connection, bindparam, exists, or_, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..catalog import stored_worksheet_at
@@ -37,15 +37,23 @@ SAVE = (
     )
     .execution_options(synchronize_session=False)  # no objects loaded to bring up to date
 )
-# The same, only if nobody has saved or sent since the copy was read and it is not locked now
-# (models.answers_locked, in SQL).
+# The assignment, while it takes answers, held against a close or a review until the commit
+# (FOR SHARE: they lock it FOR UPDATE). Read in the update's own statement, its snapshot could
+# miss a close or review that is under way; locked, the update waits for it and sees it.
+STILL_OPEN = (
+    select(Assignment.id, Assignment.reviewed_at)
+    .where(Assignment.id == bindparam("its_assignment"), Assignment.closed_at.is_(None))
+    .with_for_update(read=True)
+    .cte("still_open")
+)
+# The same save, only if nobody has saved or sent since the copy was read and it is not locked
+# now (models.answers_locked, in SQL).
 SAVE_IF_UNCHANGED = SAVE.where(
     Response.updated_at.is_not_distinct_from(bindparam("seen_updated_at")),
     Response.submitted_at.is_not_distinct_from(bindparam("seen_submitted_at")),
     exists().where(
-        Assignment.id == Response.assignment_id,
-        Assignment.closed_at.is_(None),
-        or_(Assignment.reviewed_at.is_(None), Response.submitted_at.is_(None)),
+        STILL_OPEN.c.id == Response.assignment_id,
+        or_(STILL_OPEN.c.reviewed_at.is_(None), Response.submitted_at.is_(None)),
     ),
 )
 NOTE_USE = (
@@ -96,7 +104,11 @@ def _save(
         if locked:
             connection.execute(SAVE, values)
         else:
-            values.update(seen_updated_at=row.updated_at, seen_submitted_at=row.submitted_at)
+            values.update(
+                seen_updated_at=row.updated_at,
+                seen_submitted_at=row.submitted_at,
+                its_assignment=row.assignment_id,
+            )
             if connection.execute(SAVE_IF_UNCHANGED, values).rowcount != 1:
                 continue  # saved or sent in between: merge into what is there now, locked
         if use_to_note(row.last_used_at, now):

@@ -50,6 +50,7 @@ OWN_FOR_UPDATE = OWN.with_for_update(of=[Response, Assignment])
 # first without a lock (autosave.py writes only if the row is unchanged), and with one when that
 # write misses.
 FOR_AUTOSAVE = _own(
+    Response.assignment_id,
     Response.answers,
     Response.section,
     Response.updated_at,
