@@ -47,7 +47,8 @@ STILL_OPEN = (
     .cte("still_open")
 )
 # The same save, only if nobody has saved or sent since the copy was read and it is not locked
-# now (models.answers_locked, in SQL).
+# now (models.answers_locked, in SQL). It returns the response's id when it saved: Python's
+# sqlite3 counts no rows for a statement that opens with WITH.
 SAVE_IF_UNCHANGED = SAVE.where(
     Response.updated_at.is_not_distinct_from(bindparam("seen_updated_at")),
     Response.submitted_at.is_not_distinct_from(bindparam("seen_submitted_at")),
@@ -55,7 +56,7 @@ SAVE_IF_UNCHANGED = SAVE.where(
         STILL_OPEN.c.id == Response.assignment_id,
         or_(STILL_OPEN.c.reviewed_at.is_(None), Response.submitted_at.is_(None)),
     ),
-)
+).returning(Response.id)
 NOTE_USE = (
     update(Link)
     .where(Link.id == bindparam("link_id"))
@@ -109,7 +110,7 @@ def _save(
                 seen_submitted_at=row.submitted_at,
                 its_assignment=row.assignment_id,
             )
-            if connection.execute(SAVE_IF_UNCHANGED, values).rowcount != 1:
+            if connection.execute(SAVE_IF_UNCHANGED, values).first() is None:
                 continue  # saved or sent in between: merge into what is there now, locked
         if use_to_note(row.last_used_at, now):
             connection.execute(NOTE_USE, {"link_id": row.link_id, "now": now})
