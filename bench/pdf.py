@@ -386,7 +386,7 @@ def main() -> None:
 
         def laid_out_here(doc: SummaryDocument) -> bytes:
             # A fetcher of our own has the layout done in this process, not the app's render
-            # process (clinic.summaries.process): its CPU time is this process's to measure.
+            # process (clinic.render_process): its CPU time is this process's to measure.
             return render_summary(doc, fetcher=make_fetcher())
 
         laid_out_here(typical)  # warm up: imports, fonts, template compilation

@@ -6,7 +6,7 @@ SQLite in WAL mode reads in parallel and takes writes one at a time (clinic.db t
 lock only just before a request writes, and a writer waits its turn), so two worker processes
 of four threads each serve a small practice well: pages are read side by side, and a summary
 PDF is made with no transaction open, one at a time per process (PDF_RENDERS), laid out in a
-render process beside the worker (clinic.summaries.process). For
+render process beside the worker (clinic.render_process). For
 PostgreSQL and more processes, see "Running it for a practice" in README.md.
 """
 

@@ -20,9 +20,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import ROOT
+from clinic import render_process as process
 from clinic.db import get_db
 from clinic.models import AuditEvent
-from clinic.summaries import pdf, process
+from clinic.summaries import pdf
 
 from . import test_summaries
 from .conftest import FIXTURES, PASSWORD, TEST_DATABASE_URL
@@ -241,29 +242,33 @@ def test_the_render_process_gives_way_to_requests() -> None:
 
 def test_a_render_process_that_dies_is_replaced() -> None:
     with pytest.raises(BrokenProcessPool):
-        process.run(3, crash, "")
-    pid, _ = process.run(3, where_it_runs, "")
+        process.run(1, crash, "")
+    pid, _ = process.run(1, where_it_runs, "")
     assert pid != os.getpid()
 
 
-def test_a_render_process_ends_when_its_app_process_is_killed() -> None:
+def test_render_processes_are_replaced_after_their_share_of_pdfs(monkeypatch) -> None:
+    monkeypatch.setattr(process, "TASKS_PER_PROCESS", 2)
+    monkeypatch.setattr(process, "_pools", {})  # a pool of this test's own
+    first, second, third = (process.run(1, where_it_runs, "")[0] for _ in range(3))
+    assert first == second != third
+
+
+def test_a_render_process_ends_when_its_app_process_is_killed(tmp_path: Path) -> None:
     code = (
         "import os, signal\n"
-        "from clinic.summaries import process\n"
+        "from clinic import render_process as process\n"
         "from clinic.summaries.pdf import render_isolated\n"
         "from tests.test_renders import where_it_runs\n"
         "process.run(1, render_isolated, '<p>Hello</p>')\n"
         "print(process.run(1, where_it_runs, '')[0], flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)  # as gunicorn ends a worker that hangs\n"
     )
-    app_process = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    assert app_process.stdout is not None
-    with app_process.stdout:
-        render_process = int(app_process.stdout.readline())
-    app_process.wait(timeout=60)
-    deadline = time.monotonic() + 10 * process.PARENT_CHECK_SECONDS
+    printed = tmp_path / "render-process"
+    with printed.open("w") as out:  # a file, not a pipe: the render process holds it open too
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, stdout=out, timeout=120)
+    render_process = int(printed.read_text())
+    deadline = time.monotonic() + 10
     try:
         while not ended(render_process):
             assert time.monotonic() < deadline, "the render process outlived its app process"

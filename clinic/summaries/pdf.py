@@ -1,8 +1,8 @@
 """Session summary PDFs: a Jinja template with its CSS inlined, rendered by WeasyPrint, which
 fetches nothing from disk or network.
 
-The layout runs in the render process (process.py). WeasyPrint is imported only where a PDF is
-laid out (_laid_out), never at start-up: it costs about half a second.
+The layout runs in the render process (clinic.render_process). WeasyPrint is imported only
+where a PDF is laid out (_laid_out), never at start-up: it costs about half a second.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from markupsafe import Markup
 
 from .. import ROOT
 from ..dates import in_zone, practice_zone, viewer_zone
+from ..render_process import run as in_render_process
 from ..worksheets.answers import display
 from .document import SummaryDocument
-from .process import run as in_render_process
-from .process import watch_app_process
 from .renders import make_pdf
 
 CSS_PATH = ROOT / "templates" / "summaries" / "summary.css"
@@ -234,8 +233,8 @@ def write_pdf(html: str, label: str, *, fetcher: Any = None, keep_as: str | None
 
 
 def _weasyprint(html: str, label: str, fetcher: Any) -> bytes:
-    """The PDF, laid out in the render process (process.py); a caller that passes a fetcher, to
-    see what was fetched, has it laid out in this process."""
+    """The PDF, laid out in the render process (clinic.render_process); a caller that passes a
+    fetcher, to see what was fetched, has it laid out in this process."""
     if fetcher is None:
         size = max(1, int(current_app.config["PDF_RENDERS"]))
         data, refused = in_render_process(size, render_isolated, html)
@@ -248,7 +247,6 @@ def _weasyprint(html: str, label: str, fetcher: Any) -> bytes:
 
 def render_isolated(html: str) -> tuple[bytes, int]:
     """In the render process: the PDF, and how many fetches the locked fetcher refused."""
-    watch_app_process()
     fetcher = make_fetcher()
     return _laid_out(html, fetcher), len(fetcher.refused)
 
