@@ -18,11 +18,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import LoginManager, current_user
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -36,7 +35,7 @@ from .models import Counselor
 from .passwords import verify_password
 from .security import client_address, login_required
 from .signins import (
-    USER_KEY,
+    CounselorLogins,
     begin_second_step,
     end_every_session,
     end_session,
@@ -48,22 +47,6 @@ from .signins import (
 )
 
 bp = Blueprint("auth", __name__)
-
-
-class CounselorLogins(LoginManager):  # type: ignore[misc]  # Flask-Login is untyped
-    """Flask-Login, with its strong session protection applied where a counselor is signed in.
-
-    Flask-Login counts a session with no fingerprint of its browser as a failed check, and
-    "fails" it on every request: it rewrites the cookie each time. A partner's phone keeps a
-    session with no counselor in it, so each of its pages and autosaves sent a new cookie for
-    nothing. With no counselor in the session there is nobody to sign out (we use no remember
-    cookie), so the check is skipped there; a counselor's session is checked as before.
-    """
-
-    def _session_protection_failed(self) -> bool:
-        if USER_KEY not in session:
-            return False
-        return bool(super()._session_protection_failed())
 
 
 login_manager = CounselorLogins()

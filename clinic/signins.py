@@ -1,6 +1,7 @@
 """A counselor's signed-in sessions: one row per device, idle and absolute timeouts, signing
 out on this device or everywhere, the code still owed after the password, two-step sign-in
-where the practice requires it, and confirming who one is again before sensitive changes.
+where the practice requires it, and confirming who one is again before sensitive changes;
+Flask-Login's session protection, for sessions with a counselor in them.
 
 The session cookie carries a random token; the database keeps its hash in a SignIn row. Signing
 out deletes the row, so a copy of the cookie kept by someone else stops working with it.
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import delete, select
 
 from .db import get_db, utcnow
@@ -43,6 +44,22 @@ BEFORE_SECOND_STEP = {
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class CounselorLogins(LoginManager):  # type: ignore[misc]  # Flask-Login is untyped
+    """Flask-Login, with its strong session protection applied where a counselor is signed in.
+
+    Flask-Login counts a session with no fingerprint of its browser as a failed check, and
+    "fails" it on every request: it rewrites the cookie each time. A partner's phone keeps a
+    session with no counselor in it, so each of its pages and autosaves sent a new cookie for
+    nothing. With no counselor in the session there is nobody to sign out (we use no remember
+    cookie), so the check is skipped there; a counselor's session is checked as before.
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if USER_KEY not in session:
+            return False
+        return bool(super()._session_protection_failed())
 
 
 def start_session(counselor: Counselor) -> None:

@@ -21,11 +21,11 @@ from pypdf import PdfReader
 
 from clinic import create_app
 from clinic.summaries.document import OverviewLine, SummaryDocument
+from clinic.summaries.fetcher import _font_path
 from clinic.summaries.pdf import (
     MAX_CHARS,
     MAX_ROWS,
     SummaryTooLarge,
-    _font_path,
     breakable,
     check_size,
     make_fetcher,
