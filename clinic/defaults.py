@@ -30,9 +30,10 @@ WORKSHEET_DIRS: list[str] = []
 LINK_EXPIRY_DAYS = 21
 LINK_ATTEMPTS_PER_ADDRESS = 60
 LINK_THROTTLE_MINUTES = 10
-# PDFs made at once per process. WeasyPrint's layout is Python holding the GIL: two renders in
-# one process take twice as long each, hold twice the memory (up to ~120 MB each) and slow the
-# process's other threads, so one, with two gunicorn processes, keeps pages and autosaves quick.
+# PDFs made at once per app process, each laid out in a render process of its own beside it
+# (clinic.render_process: about 130 MB each, at a lower priority than requests). More at once
+# would take more memory and share the same cores; one, with two gunicorn processes, keeps pages
+# and autosaves quick. On a machine kept busy by requests, a PDF takes longer than alone.
 PDF_RENDERS = 1
 # How long an export waits for a free render before "try again in a moment" (HTTP 503): a
 # typical summary takes under a second, the largest about 2.5 s.

@@ -27,7 +27,8 @@ control_socket_disable = True
 
 
 def post_fork(_server: Any, _worker: Any) -> None:
-    """In each worker: a thread making a summary (its HTML, or a PDF) hands the interpreter to
-    the worker's other threads every millisecond, so a partner's save or a sign-in waits that
-    long at a time, not five (docs/benchmarks.md, autosave while exports run)."""
+    """In each worker: a thread building a summary (its data and HTML; the PDF itself is laid
+    out in a render process) hands the interpreter to the worker's other threads every
+    millisecond, so a partner's save or a sign-in waits that long at a time, not five
+    (docs/benchmarks.md, "Autosave without a lock, PDFs in a render process")."""
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
