@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -51,17 +52,21 @@ _setup = threading.Lock()
 
 def run(size: int, function: Callable[[str], R], argument: str) -> R:
     """function(argument) in a render process of the pool with size processes; function must
-    be a module's own (the process imports it by name). A process that died on the way (out of
-    memory, say) raises BrokenProcessPool here, and the next call starts a new pool."""
-    executor = _executor(size)
-    try:
-        return executor.submit(function, argument).result()
-    except BrokenProcessPool:
-        with _setup:
-            if size in _pools and _pools[size].executor is executor:
-                del _pools[size]
-        executor.shutdown(wait=False, cancel_futures=True)
-        raise
+    be a module's own (the process imports it by name). When a process dies on the way (out of
+    memory, say), its pool is dropped and function tried once more in a new one; a second death
+    raises BrokenProcessPool."""
+    for attempt in range(2):
+        executor = _executor(size)
+        try:
+            return executor.submit(function, argument).result()
+        except BrokenProcessPool:
+            with _setup:
+                if size in _pools and _pools[size].executor is executor:
+                    del _pools[size]
+            executor.shutdown(wait=False, cancel_futures=True)
+            if attempt:
+                raise
+    raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 def _executor(size: int) -> ProcessPoolExecutor:
@@ -87,6 +92,9 @@ def _executor(size: int) -> ProcessPoolExecutor:
 def _begin() -> None:
     """In a render process, first: give way to requests, and end with the app process."""
     os.nice(NICENESS)
+    # Ctrl-C at the terminal reaches the whole process group: the app process handles it, and
+    # this one ends when it has gone.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     app_process = multiprocessing.parent_process()
     if app_process is not None:
         threading.Thread(target=_end_with, args=(app_process.sentinel,), daemon=True).start()
