@@ -14,7 +14,7 @@ from clinic.db import get_db, get_engine, utcnow
 from clinic.models import Assignment, Response, WorksheetVersion
 from clinic.respond.drafts import stamp
 
-from .conftest import start_link
+from .conftest import TEST_DATABASE_URL, start_link
 from .test_locks import WAIT
 
 
@@ -126,6 +126,12 @@ def _meanwhile(monkeypatch, app, change) -> list[dict]:
     return merged
 
 
+READS_FIRST = pytest.mark.skipif(
+    bool(TEST_DATABASE_URL), reason="on PostgreSQL a save holds its rows from the start"
+)
+
+
+@READS_FIRST
 def test_a_save_made_in_between_is_kept(app, phone, monkeypatch, clock):
     client, url, _ = phone
     client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
@@ -149,6 +155,7 @@ def test_a_save_made_in_between_is_kept(app, phone, monkeypatch, clock):
     assert saved.updated_at > stamp(before)  # the clock stood still; the copy's time moves on
 
 
+@READS_FIRST
 def test_a_worksheet_closed_in_between_is_not_changed(app, phone, monkeypatch):
     client, url, assignment_id = phone
 
@@ -164,8 +171,9 @@ def test_a_worksheet_closed_in_between_is_not_changed(app, phone, monkeypatch):
 
 
 def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
-    """The counselor's close has locked the assignment and not committed when the save reads:
-    the save waits for it, then finds the worksheet closed and changes nothing."""
+    """The counselor's close has locked the assignment and not committed when the save comes:
+    the save waits for it (on SQLite after reading, at its update; on PostgreSQL at its locked
+    read), then finds the worksheet closed and changes nothing."""
     client, url, assignment_id = phone
     module = importlib.import_module("clinic.respond.autosave")
     read, real = threading.Event(), module.merge_draft
@@ -187,8 +195,9 @@ def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
             )
         )
         saving.start()
-        assert read.wait(WAIT)  # the save has read the worksheet as open
-        time.sleep(0.3)  # and reached the lock with its update
+        if not TEST_DATABASE_URL:
+            assert read.wait(WAIT)  # the save has read the worksheet as open
+        time.sleep(0.3)  # and reached the lock
         closing.commit()
         closing.close()
         saving.join(WAIT)

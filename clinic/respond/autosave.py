@@ -2,11 +2,15 @@
 one update, one commit, and the link's "last used" written only when its minute has changed. No
 objects are loaded, tracked or flushed.
 
-The lookup takes no lock: the answers are merged while others write, and the update then stores
-them only if the working copy is as it was read (its "saved at" moves forward with every save)
-and the worksheet still takes answers. On SQLite that keeps the one write lock for the update
-and the commit alone. When the update finds the copy changed, the save is made again from a
-locked lookup, as a button's save is.
+On SQLite the lookup takes no lock: the answers are merged while others write, and the update
+then stores them only if the working copy is as it was read (its "saved at" moves forward with
+every save) and the worksheet still takes answers. That keeps SQLite's one write lock, which
+every writer of the practice waits for, for the update and the commit alone. When the update
+finds the copy changed, the save is made again from a locked lookup, as a button's save is.
+
+On PostgreSQL the lookup locks the response and its assignment from the start: row locks hold
+back only the other partner's save and the counselor's close or review of this worksheet, and
+read first, these saves missed often enough to cost more than they spared (docs/benchmarks.md).
 
 It makes the same checks and the same merge as a button's save, for the questions the page says
 were touched; a button's post, which also moves between parts or sends, goes through the full
@@ -17,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, bindparam, exists, or_, update
 from werkzeug.datastructures import MultiDict
 
 from ..catalog import stored_worksheet_at
@@ -37,26 +41,18 @@ SAVE = (
     )
     .execution_options(synchronize_session=False)  # no objects loaded to bring up to date
 )
-# The assignment, while it takes answers, held against a close or a review until the commit
-# (FOR SHARE: they lock it FOR UPDATE). Read in the update's own statement, its snapshot could
-# miss a close or review that is under way; locked, the update waits for it and sees it.
-STILL_OPEN = (
-    select(Assignment.id, Assignment.reviewed_at)
-    .where(Assignment.id == bindparam("its_assignment"), Assignment.closed_at.is_(None))
-    .with_for_update(read=True)
-    .cte("still_open")
-)
 # The same save, only if nobody has saved or sent since the copy was read and it is not locked
-# now (models.answers_locked, in SQL). It returns the response's id when it saved: Python's
-# sqlite3 counts no rows for a statement that opens with WITH.
+# now (models.answers_locked, in SQL). It runs under SQLite's one write lock, so a close or a
+# review is either done, and seen here, or not begun.
 SAVE_IF_UNCHANGED = SAVE.where(
     Response.updated_at.is_not_distinct_from(bindparam("seen_updated_at")),
     Response.submitted_at.is_not_distinct_from(bindparam("seen_submitted_at")),
     exists().where(
-        STILL_OPEN.c.id == Response.assignment_id,
-        or_(STILL_OPEN.c.reviewed_at.is_(None), Response.submitted_at.is_(None)),
+        Assignment.id == Response.assignment_id,
+        Assignment.closed_at.is_(None),
+        or_(Assignment.reviewed_at.is_(None), Response.submitted_at.is_(None)),
     ),
-).returning(Response.id)
+)
 NOTE_USE = (
     update(Link)
     .where(Link.id == bindparam("link_id"))
@@ -86,7 +82,8 @@ def autosave(response_id: int, started: list[int], form: MultiDict[str, str]) ->
 def _save(
     connection: Connection, response_id: int, started: list[int], form: MultiDict[str, str]
 ) -> Autosaved | None:
-    for locked in (False, True):
+    rounds = (False, True) if connection.dialect.name == "sqlite" else (True,)
+    for locked in rounds:
         row = own_for_autosave(connection, response_id, started, lock=locked)
         if row is None:
             return None  # leaving the connection rolls back
@@ -105,12 +102,8 @@ def _save(
         if locked:
             connection.execute(SAVE, values)
         else:
-            values.update(
-                seen_updated_at=row.updated_at,
-                seen_submitted_at=row.submitted_at,
-                its_assignment=row.assignment_id,
-            )
-            if connection.execute(SAVE_IF_UNCHANGED, values).first() is None:
+            values.update(seen_updated_at=row.updated_at, seen_submitted_at=row.submitted_at)
+            if connection.execute(SAVE_IF_UNCHANGED, values).rowcount != 1:
                 continue  # saved or sent in between: merge into what is there now, locked
         if use_to_note(row.last_used_at, now):
             connection.execute(NOTE_USE, {"link_id": row.link_id, "now": now})
