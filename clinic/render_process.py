@@ -14,7 +14,8 @@ killed, say). There is one pool per app process, with as many processes as that 
 render at once (PDF_RENDERS).
 
 This module sits outside clinic.summaries so that a render process, which imports it first to
-lower its priority, does so before importing the app's models and pages.
+lower its priority, does so before importing the app's models and pages; the clinic package,
+and Flask with it, is still imported at full priority, once for each render process.
 
 As with any spawned process, the render process imports the script that started the app again,
 as a module: `flask`, `gunicorn`, pytest and bench/ start theirs under
@@ -28,7 +29,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -53,23 +54,25 @@ _setup = threading.Lock()
 def run(size: int, function: Callable[[str], R], argument: str) -> R:
     """function(argument) in a render process of the pool with size processes; function must
     be a module's own (the process imports it by name). When a process dies on the way (out of
-    memory, say), its pool is dropped and function tried once more in a new one; a second death
-    raises BrokenProcessPool."""
-    for attempt in range(2):
-        executor = _executor(size)
-        try:
-            return executor.submit(function, argument).result()
-        except BrokenProcessPool:
-            with _setup:
-                if size in _pools and _pools[size].executor is executor:
-                    del _pools[size]
-            executor.shutdown(wait=False, cancel_futures=True)
-            if attempt:
-                raise
-    raise AssertionError("unreachable: the second attempt returns or raises")
+    memory, say), this raises BrokenProcessPool and the pool is dropped: the next PDF starts a
+    new one. (Not tried again here: a PDF that ended its process once would most likely end
+    the next one too, and with it the other PDFs in that pool.)"""
+    executor, future = _submit(size, function, argument)
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        with _setup:
+            if size in _pools and _pools[size].executor is executor:
+                del _pools[size]
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
-def _executor(size: int) -> ProcessPoolExecutor:
+def _submit(
+    size: int, function: Callable[[str], R], argument: str
+) -> tuple[ProcessPoolExecutor, Future[R]]:
+    """Hand the task to the pool of this size, starting or replacing the pool first; under the
+    lock, so that no other thread retires the pool between choosing it and handing it over."""
     with _setup:
         pool = _pools.get(size)
         if pool is not None and pool.tasks >= TASKS_PER_PROCESS * size:
@@ -86,7 +89,7 @@ def _executor(size: int) -> ProcessPoolExecutor:
             )
             _pools[size] = pool
         pool.tasks += 1
-        return pool.executor
+        return pool.executor, pool.executor.submit(function, argument)
 
 
 def _begin() -> None:
