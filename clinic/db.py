@@ -136,7 +136,7 @@ def _writes(statement: str, context: Any) -> bool:
     """Does this statement write, or read to write (FOR UPDATE, which SQLite leaves out)?"""
     if WRITE_RE.match(statement):
         return True
-    # A compiled INSERT, UPDATE or DELETE that opens with WITH (a common table expression)
+    # A compiled INSERT, UPDATE or DELETE the pattern misses (one opening with WITH, say)
     if any(getattr(context, kind, False) for kind in ("isinsert", "isupdate", "isdelete")):
         return True
     compiled = getattr(context, "compiled", None)

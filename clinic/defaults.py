@@ -36,7 +36,9 @@ LINK_THROTTLE_MINUTES = 10
 # and autosaves quick. On a machine kept busy by requests, a PDF takes longer than alone.
 PDF_RENDERS = 1
 # How long an export waits for a free render before "try again in a moment" (HTTP 503): a
-# typical summary takes under a second, the largest about 2.5 s.
+# typical summary takes under a second, the largest about 2.5 s, on a machine with time to
+# spare; while requests keep every core busy, a niced render takes several times as long, and
+# a second export at that moment gets the page rather than a long wait (docs/benchmarks.md).
 PDF_RENDER_WAIT_SECONDS = 3
 # PDFs kept in instance/pdf-cache, by content, so the same summary is not made twice; the least
 # recently used go first past this many (0: keep none). They go with their session or couple.

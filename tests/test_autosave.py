@@ -184,22 +184,28 @@ def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
 
     monkeypatch.setattr(module, "merge_draft", merge)
     saved: list = []
+    saving = threading.Thread(
+        target=lambda: saved.append(
+            client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+        ),
+        daemon=True,
+    )
     with app.app_context():
         closing = get_engine().connect()
-        closing.execute(
-            update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
-        )
-        saving = threading.Thread(
-            target=lambda: saved.append(
-                client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+        try:
+            closing.execute(
+                update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
             )
-        )
-        saving.start()
-        if not TEST_DATABASE_URL:
-            assert read.wait(WAIT)  # the save has read the worksheet as open
-        time.sleep(0.3)  # and reached the lock
-        closing.commit()
-        closing.close()
+            saving.start()
+            if not TEST_DATABASE_URL:
+                assert read.wait(WAIT)  # the save has read the worksheet as open
+            time.sleep(0.3)  # and reached the lock
+            assert saving.is_alive()  # waiting for the close
+            closing.commit()
+        finally:
+            closing.rollback()
+            closing.close()
         saving.join(WAIT)
+    assert not saving.is_alive()
     assert saved[0].status_code == 409
     assert sams(app).answers == {}
