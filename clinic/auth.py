@@ -47,8 +47,6 @@ from .signins import (
 )
 
 bp = Blueprint("auth", __name__)
-
-
 login_manager = CounselorLogins()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to see that page."
