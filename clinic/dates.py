@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, tzinfo
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_login import current_user
@@ -43,21 +43,37 @@ REGIONS = (
 )  # fmt: skip
 
 
+# The zone database's own entries that are not zones to pick, and its copies of the zones.
+ODD_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+COPIES = ("posix/", "right/")
+
+
 @cache
 def zone_names() -> frozenset[str]:
-    """The IANA zones this server knows, without the database's own odd entries ("localtime",
-    "Factory") and its copies under posix/ and right/."""
-    odd = {"localtime", "Factory"}
+    """The IANA zones this server knows, without the database's own odd entries and copies.
+    Listing them reads the whole zone database: the picker and a wrong name's hint need it,
+    a check of one name does not (is_zone)."""
     return frozenset(
         name
         for name in available_timezones()
-        if name not in odd and not name.startswith(("posix/", "right/"))
+        if name not in ODD_ZONES and not name.startswith(COPIES)
     )
+
+
+def is_zone(name: str) -> bool:
+    """Whether name is one of zone_names(), reading only that zone's file."""
+    if name in ODD_ZONES or name.startswith(COPIES):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # not a key, or not a zone's file
+        return False
+    return True
 
 
 def zone_problem(name: str) -> str | None:
     """Why name is not a time zone this server knows, with the nearest names; None if it is."""
-    if name in zone_names():
+    if is_zone(name):
         return None
     near = difflib.get_close_matches(name, sorted(zone_names()), n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(near[:-1])} or {near[-1]}?" if len(near) > 1 else ""
@@ -89,7 +105,7 @@ def machine_zone() -> str:
         candidates.append(Path("/etc/timezone").read_text().strip())
     except OSError:
         pass
-    return next((name for name in candidates if name and name in zone_names()), "UTC")
+    return next((name for name in candidates if name and is_zone(name)), "UTC")
 
 
 def practice_zone() -> tzinfo:

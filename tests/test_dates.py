@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from clinic.dates import day
+from clinic.dates import day, is_zone, zone_names
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,18 @@ from clinic.dates import day
 )
 def test_each_style(style, expected):
     assert day(datetime(2028, 2, 29, 7, 5, tzinfo=UTC), style) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["America/New_York", "Europe/Lisbon", "UTC", "US/Eastern", "Factory", "localtime",
+     "posixrules", "posix/Europe/Berlin", "right/UTC", "America", "zone.tab", "tzdata.zi",
+     "../etc/passwd", "/etc/localtime", "Europe/Berlin/", "America/NewYork", ""],
+)  # fmt: skip
+def test_one_name_is_checked_as_the_whole_list_would(name):
+    """is_zone reads one file where zone_names reads them all: the same answer for zones, the
+    database's odd entries and copies, folders, its other files and paths out of it."""
+    assert is_zone(name) == (name in zone_names())
 
 
 def test_a_date_and_nothing():

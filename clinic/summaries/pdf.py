@@ -2,7 +2,8 @@
 fetches nothing from disk or network.
 
 The layout runs in the render process (clinic.render_process). WeasyPrint is imported only
-where a PDF is laid out (_laid_out), never at start-up: it costs about half a second.
+where a PDF is laid out (_laid_out), never at start-up: it costs about half a second. The
+render process's module, and multiprocessing with it, is imported with the first PDF too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from markupsafe import Markup
 
 from .. import ROOT
 from ..dates import in_zone, practice_zone, viewer_zone
-from ..render_process import run as in_render_process
 from ..worksheets.answers import display
 from .document import SummaryDocument
 from .fetcher import make_fetcher
@@ -171,6 +171,8 @@ def _weasyprint(html: str, label: str, fetcher: Any) -> bytes:
     """The PDF, laid out in the render process (clinic.render_process); a caller that passes a
     fetcher, to see what was fetched, has it laid out in this process."""
     if fetcher is None:
+        from ..render_process import run as in_render_process
+
         size = max(1, int(current_app.config["PDF_RENDERS"]))
         data, refused = in_render_process(size, render_isolated, html)
     else:
