@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         records,
         respond,
         reviews,
+        routing,
         safety,
         security,
         sessions,
@@ -74,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .mail.queue import why_not
     from .worksheets.answers import display, is_concern
 
+    routing.init_app(app)
     db.init_app(app)
     security.init_app(app)
     auth.init_app(app)
