@@ -4,6 +4,7 @@ configuration the migration commands use."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import Flask, before_render_template, current_app, g, template_rendered
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -66,12 +68,45 @@ def make_engine(url: str) -> Engine:
     """An engine that notes when a transaction writes; SQLite's as clinic.sqlite sets it up."""
     path = sqlite_path(url)
     if path is None:
-        memory = url.startswith("sqlite")
-        engine = create_engine(url) if memory else create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url) if url.startswith("sqlite") else server_engine(url)
         _watch_writes(engine, lock_first=False)
         return engine
     engine = file_engine(url, path)
     _watch_writes(engine, lock_first=True)
+    return engine
+
+
+IDLE_CHECK_SECONDS = 10.0
+LAST_USED = "clinic.last_used"  # in a pooled connection's info: when it was last handed back
+
+
+def server_engine(url: str) -> Engine:
+    """An engine for a database server (PostgreSQL) whose pool checks a connection before
+    handing it out only when it has lain unused IDLE_CHECK_SECONDS or more: one the server
+    closed meanwhile (a restart, a firewall that drops idle connections) is then replaced
+    before a request sees it. A connection in steady use is handed out unchecked, where the
+    pool's own pre-ping would cost every request a round trip to the server. Should the server
+    go away while it is busy, the requests under way fail, as they would with pre-ping, and
+    SQLAlchemy replaces every connection the pool made before."""
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection: Any, record: Any) -> None:
+        record.info[LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(LAST_USED, 0.0) < IDLE_CHECK_SECONDS:
+            return
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as e:
+            if dialect.is_disconnect(e, dbapi_connection, None):
+                raise DisconnectionError("the server closed an idle connection") from e
+            raise
+
     return engine
 
 
