@@ -181,7 +181,7 @@ def measure(
     tag = f"{database}.{couples}"
     print(f"seed.{tag} {time.monotonic() - began:.0f} s", flush=True)
     if not counted:  # in this database, migrated and seeded
-        start.report(start.measure(env, ROOT, 5))
+        start.report(start.measure(env, [ROOT], 5)[0])
     paths = {
         "dashboard": "/",
         "search": "/?q=" + seeding.NAMES[3].lower(),

@@ -84,54 +84,72 @@ def run(env: dict[str, str], tree: Path, code: str | None = None) -> dict[str, o
     return found
 
 
-def measure(env: dict[str, str], tree: Path, runs: int) -> dict[str, float | list[str]]:
-    """Medians of runs starts of the app and of the floor, interleaved, on the migrated
-    database env names (the tree compiled to bytecode first)."""
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", "clinic"], cwd=tree, check=True, env=env
-    )
+def measure(
+    env: dict[str, str], trees: list[Path], runs: int
+) -> list[dict[str, float | list[str]]]:
+    """Medians of runs starts of each tree's app and of the floor, interleaved, on the migrated
+    database env names (each tree compiled to bytecode first)."""
+    for tree in trees:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "clinic"], cwd=tree, check=True, env=env
+        )
     floor = FLOOR.format(url=env["DATABASE_URL"])
-    apps, floors = [], []
+    apps: list[list[dict[str, object]]] = [[] for _ in trees]
+    floors = []
     for _ in range(runs):
-        floors.append(run(env, tree, floor))
-        apps.append(run(env, tree))
-    return {
-        "create_app": statistics.median(float(str(r["create_app"])) for r in apps),
-        "first_request": statistics.median(float(str(r["first_request"])) for r in apps),
-        "cpu": statistics.median(float(str(r["cpu"])) for r in apps),
-        "floor": statistics.median(float(str(r["first_request"])) for r in floors),
-        "floor_cpu": statistics.median(float(str(r["cpu"])) for r in floors),
-        "heavy": sorted({m for r in apps for m in r["heavy"]}),  # type: ignore[attr-defined]
-    }
+        floors.append(run(env, trees[0], floor))
+        for tree, found in zip(trees, apps, strict=True):
+            found.append(run({**env, "PYTHONPATH": str(tree)}, tree))
+    return [
+        {
+            "create_app": statistics.median(float(str(r["create_app"])) for r in found),
+            "first_request": statistics.median(float(str(r["first_request"])) for r in found),
+            "cpu": statistics.median(float(str(r["cpu"])) for r in found),
+            "floor": statistics.median(float(str(r["first_request"])) for r in floors),
+            "floor_cpu": statistics.median(float(str(r["cpu"])) for r in floors),
+            "heavy": sorted({m for r in found for m in r["heavy"]}),  # type: ignore[attr-defined]
+        }
+        for found in apps
+    ]
 
 
-def report(found: dict[str, float | list[str]]) -> None:
-    print(f"start.create_app {found['create_app']:.2f} s")
-    print(f"start.first_request {found['first_request']:.2f} s")
-    print(f"start.first_request.cpu {found['cpu']:.2f} s")
-    print(f"start.floor {found['floor']:.2f} s (Flask and SQLAlchemy alone)")
+def report(found: dict[str, float | list[str]], prefix: str = "start") -> None:
+    print(f"{prefix}.create_app {found['create_app']:.2f} s")
+    print(f"{prefix}.first_request {found['first_request']:.2f} s")
+    print(f"{prefix}.first_request.cpu {found['cpu']:.2f} s")
+    print(f"{prefix}.floor {found['floor']:.2f} s (Flask and SQLAlchemy alone)")
     ratio = float(found["first_request"]) / float(found["floor"])  # type: ignore[arg-type]
-    print(f"start.first_request.ratio {ratio:.2f} x (over the floor)")
+    print(f"{prefix}.first_request.ratio {ratio:.2f} x (over the floor)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--tree", type=Path, default=ROOT, help="the code tree to start")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another tree (a git worktree of an older commit, say), started in turn with the "
+        "first and reported as start.before.*",
+    )
     args = parser.parse_args()
-    tree = args.tree.resolve()
+    trees = [args.tree.resolve()] + ([args.before.resolve()] if args.before else [])
     with tempfile.TemporaryDirectory() as folder:
         env = {
             **os.environ,
-            "PYTHONPATH": str(tree),
+            "PYTHONPATH": str(trees[0]),
             "CLINIC_INSTANCE_PATH": folder,
             "DATABASE_URL": f"sqlite:///{folder}/clinic.sqlite3",
         }
         flask = [sys.executable, "-m", "flask", "--app", "clinic"]
-        subprocess.run([*flask, "db-upgrade"], env=env, cwd=tree, check=True, capture_output=True)
-        found = measure(env, tree, args.runs)
-    print(json.dumps({"runs": args.runs, "heavy_imported": found["heavy"]}))
-    report(found)
+        subprocess.run(
+            [*flask, "db-upgrade"], env=env, cwd=trees[0], check=True, capture_output=True
+        )
+        found = measure(env, trees, args.runs)
+    print(json.dumps({"runs": args.runs, "heavy_imported": found[0]["heavy"]}))
+    report(found[0])
+    if args.before:
+        report(found[1], "start.before")
 
 
 if __name__ == "__main__":
