@@ -29,7 +29,8 @@ def test_each_style(style, expected):
     "name",
     ["America/New_York", "Europe/Lisbon", "UTC", "US/Eastern", "Factory", "localtime",
      "posixrules", "posix/Europe/Berlin", "right/UTC", "America", "zone.tab", "tzdata.zi",
-     "../etc/passwd", "/etc/localtime", "Europe/Berlin/", "America/NewYork", ""],
+     "../etc/passwd", "/etc/localtime", "Europe/Berlin/", "America/NewYork", "",
+     "America/../Europe/Berlin", "America//New_York", "Etc/UTC\x00", "a" * 300],
 )  # fmt: skip
 def test_one_name_is_checked_as_the_whole_list_would(name):
     """is_zone reads one file where zone_names reads them all: the same answer for zones, the
