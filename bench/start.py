@@ -1,4 +1,4 @@
-"""Benchmark start-up: make bench (or .venv/bin/python bench/start.py [--tree PATH]).
+"""Benchmark start-up: make bench (or .venv/bin/python bench/start.py [--tree P] [--before P]).
 
 Each run is a fresh Python process on a migrated SQLite database (no counselor yet): it imports
 clinic, calls create_app() and serves its first request (the sign-in page), timing from just
@@ -11,6 +11,8 @@ first run fills the compiled-template cache in the instance folder, as a fresh i
 first process does; the figures are medians of all runs. CPU seconds are printed too: on a
 shared machine they move less than the wall clock. Goal: the first request within 0.4 s;
 alembic, WeasyPrint and the rest of HEAVY never imported. Ends with one line per figure.
+With --before, a second tree (a git worktree of an older commit) is started in turn with the
+first, against the same floor, and reported as start.before.*: a change's effect in one run.
 """
 
 from __future__ import annotations
