@@ -14,7 +14,7 @@ from clinic.db import get_db, get_engine, utcnow
 from clinic.models import Assignment, Response, WorksheetVersion
 from clinic.respond.drafts import stamp
 
-from .conftest import TEST_DATABASE_URL, start_link
+from .conftest import start_link
 from .test_locks import WAIT
 
 
@@ -126,12 +126,6 @@ def _meanwhile(monkeypatch, app, change) -> list[dict]:
     return merged
 
 
-READS_FIRST = pytest.mark.skipif(
-    bool(TEST_DATABASE_URL), reason="on PostgreSQL a save holds its rows from the start"
-)
-
-
-@READS_FIRST
 def test_a_save_made_in_between_is_kept(app, phone, monkeypatch, clock):
     client, url, _ = phone
     client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
@@ -155,7 +149,6 @@ def test_a_save_made_in_between_is_kept(app, phone, monkeypatch, clock):
     assert saved.updated_at > stamp(before)  # the clock stood still; the copy's time moves on
 
 
-@READS_FIRST
 def test_a_worksheet_closed_in_between_is_not_changed(app, phone, monkeypatch):
     client, url, assignment_id = phone
 
@@ -172,9 +165,53 @@ def test_a_worksheet_closed_in_between_is_not_changed(app, phone, monkeypatch):
 
 def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
     """The counselor's close has locked the assignment and not committed when the save comes:
-    the save waits for it (on SQLite after reading, at its update; on PostgreSQL at its locked
-    read), then finds the worksheet closed and changes nothing."""
+    the save reads the worksheet as open, waits for the close at its update, then finds the
+    worksheet closed and changes nothing."""
     client, url, assignment_id = phone
+
+    def close(connection, save_waits):
+        connection.execute(
+            update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
+        )
+        save_waits()
+
+    saved = _save_while(app, client, url, monkeypatch, close)
+    assert saved.status_code == 409
+    assert sams(app).answers == {}
+
+
+def test_a_send_under_way_is_waited_for_whatever_it_locks_first(app, phone, monkeypatch):
+    """Sam's other tab sends: it has locked the response when the save comes, and locks the
+    assignment only once the save waits. The save holds nothing the send still needs (on
+    PostgreSQL it locks the response before the assignment, as a send does: the other way round
+    the two would deadlock), so the send goes through, and the save then merges into the copy
+    as sent, which keeps its time of sending."""
+    client, url, assignment_id = phone
+    sam_id = sams(app).id
+
+    def send(connection, save_waits):
+        connection.execute(select(Response.id).where(Response.id == sam_id).with_for_update())
+        save_waits()
+        connection.execute(
+            select(Assignment.id).where(Assignment.id == assignment_id).with_for_update()
+        )
+        connection.execute(
+            update(Response)
+            .where(Response.id == sam_id)
+            .values(answers={"close": 3}, submitted_at=utcnow())
+        )
+
+    saved = _save_while(app, client, url, monkeypatch, send)
+    assert saved.get_json()["saved"] is True
+    sam = sams(app)
+    assert sam.answers == {"close": 3, "wish": "Walks"}
+    assert sam.submitted_at is not None
+
+
+def _save_while(app, client, url, monkeypatch, hold):
+    """Save Sam's wish while hold(connection, save_waits) holds locks on a connection of its
+    own; save_waits() returns once the save has read and is waiting. hold's transaction is
+    committed after it returns; returns the save's response."""
     module = importlib.import_module("clinic.respond.autosave")
     read, real = threading.Event(), module.merge_draft
 
@@ -190,22 +227,21 @@ def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
         ),
         daemon=True,
     )
+
+    def save_waits():
+        saving.start()
+        assert read.wait(WAIT)  # the save has read the copy and the worksheet as they were
+        time.sleep(0.3)  # and reached the lock
+        assert saving.is_alive()  # and waits
+
     with app.app_context():
-        closing = get_engine().connect()
+        holding = get_engine().connect()
         try:
-            closing.execute(
-                update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
-            )
-            saving.start()
-            if not TEST_DATABASE_URL:
-                assert read.wait(WAIT)  # the save has read the worksheet as open
-            time.sleep(0.3)  # and reached the lock
-            assert saving.is_alive()  # waiting for the close
-            closing.commit()
+            hold(holding, save_waits)
+            holding.commit()
         finally:
-            closing.rollback()
-            closing.close()
+            holding.rollback()
+            holding.close()
         saving.join(WAIT)
     assert not saving.is_alive()
-    assert saved[0].status_code == 409
-    assert sams(app).answers == {}
+    return saved[0]

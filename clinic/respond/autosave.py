@@ -2,15 +2,15 @@
 one update, one commit, and the link's "last used" written only when its minute has changed. No
 objects are loaded, tracked or flushed.
 
-On SQLite the lookup takes no lock: the answers are merged while others write, and the update
-then stores them only if the working copy is as it was read (its "saved at" moves forward with
-every save) and the worksheet still takes answers. That keeps SQLite's one write lock, which
-every writer of the practice waits for, for the update and the commit alone. When the update
-finds the copy changed, the save is made again from a locked lookup, as a button's save is.
-
-On PostgreSQL the lookup locks the response and its assignment from the start: row locks hold
-back only the other partner's save and the counselor's close or review of this worksheet, and
-read first, these saves missed often enough to cost more than they spared (docs/benchmarks.md).
+The lookup takes no lock: the answers are merged while others write, and the update then
+stores them only if the working copy is as it was read (its "saved at" moves forward with every
+save) and the worksheet still takes answers. On SQLite that keeps the one write lock, which every
+writer of the practice waits for, for the update and the commit alone. On PostgreSQL the lookup
+and the update are each a transaction of their own (autocommit): two round trips to the server
+where BEGIN, a locked read, the update and COMMIT took four. There the update locks what it
+checks, so a close, a review or a send under way is waited for and then seen. When the update
+finds the copy changed, the save is made again from a locked lookup in one transaction, as a
+button's save is.
 
 It makes the same checks and the same merge as a button's save, for the questions the page says
 were touched; a button's post, which also moves between parts or sends, goes through the full
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, exists, or_, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..catalog import stored_worksheet_at
@@ -42,17 +42,24 @@ SAVE = (
     .execution_options(synchronize_session=False)  # no objects loaded to bring up to date
 )
 # The same save, only if nobody has saved or sent since the copy was read and it is not locked
-# now (models.answers_locked, in SQL). It runs under SQLite's one write lock, so a close or a
-# review is either done, and seen here, or not begun.
-SAVE_IF_UNCHANGED = SAVE.where(
-    Response.updated_at.is_not_distinct_from(bindparam("seen_updated_at")),
-    Response.submitted_at.is_not_distinct_from(bindparam("seen_submitted_at")),
-    exists().where(
-        Assignment.id == Response.assignment_id,
+# now (models.answers_locked, in SQL). A close, a review or a send is either done, and seen here,
+# or not begun: on SQLite the update runs under the one write lock; on PostgreSQL its subquery
+# locks the response, then the assignment, as a send does (never the other way round, which
+# could deadlock with one), waits for whoever holds them, and checks them as they were left.
+_UNCHANGED = (
+    select(Response.id)
+    .join(Response.assignment)
+    .where(
+        Response.id == bindparam("response_id"),
+        Response.updated_at.is_not_distinct_from(bindparam("seen_updated_at")),
+        Response.submitted_at.is_not_distinct_from(bindparam("seen_submitted_at")),
         Assignment.closed_at.is_(None),
         or_(Assignment.reviewed_at.is_(None), Response.submitted_at.is_(None)),
-    ),
+    )
+    .with_for_update(of=[Response, Assignment])
+    .correlate(None)  # its own response table, not the update's
 )
+SAVE_IF_UNCHANGED = SAVE.where(Response.id == _UNCHANGED.scalar_subquery())
 NOTE_USE = (
     update(Link)
     .where(Link.id == bindparam("link_id"))
@@ -82,8 +89,12 @@ def autosave(response_id: int, started: list[int], form: MultiDict[str, str]) ->
 def _save(
     connection: Connection, response_id: int, started: list[int], form: MultiDict[str, str]
 ) -> Autosaved | None:
-    rounds = (False, True) if connection.dialect.name == "sqlite" else (True,)
-    for locked in rounds:
+    server = connection.dialect.name != "sqlite"
+    for locked in (False, True):
+        if server:  # the read and the conditional update in autocommit; the locked round not
+            connection.rollback()  # (nothing to end: it only leaves SQLAlchemy's transaction)
+            level = connection.default_isolation_level if locked else "AUTOCOMMIT"
+            connection.execution_options(isolation_level=level)
         row = own_for_autosave(connection, response_id, started, lock=locked)
         if row is None:
             return None  # leaving the connection rolls back

@@ -46,9 +46,9 @@ OWN = _own(Response, Link).options(
 # so two partners sending at once, or a send and a review, take turns.
 OWN_FOR_UPDATE = OWN.with_for_update(of=[Response, Assignment])
 
-# What an autosave needs, as plain values: no objects to load, track and flush. On SQLite it is
-# read first without a lock (autosave.py writes only if the row is unchanged), and with one when
-# that write misses; on PostgreSQL with the lock from the start.
+# What an autosave needs, as plain values: no objects to load, track and flush. It is read first
+# without a lock (autosave.py writes only if the row is unchanged), and with one when that write
+# misses.
 FOR_AUTOSAVE = _own(
     Response.answers,
     Response.section,
