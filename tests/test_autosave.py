@@ -9,13 +9,20 @@ import time
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import OperationalError
 
 from clinic.db import get_db, get_engine, utcnow
 from clinic.models import Assignment, Response, WorksheetVersion
+from clinic.respond.autosave import SAVE_IF_UNCHANGED
 from clinic.respond.drafts import stamp
+from clinic.respond.lookup import FOR_AUTOSAVE_LOCKED, OWN_FOR_UPDATE
 
-from .conftest import start_link
+from .conftest import TEST_DATABASE_URL, start_link
 from .test_locks import WAIT
+
+# Only a database server's saves run in autocommit and hold row locks.
+server_only = pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL's row locks")
 
 
 @pytest.fixture
@@ -180,7 +187,7 @@ def test_a_close_under_way_is_waited_for(app, phone, monkeypatch):
     assert sams(app).answers == {}
 
 
-def test_a_send_under_way_is_waited_for_whatever_it_locks_first(app, phone, monkeypatch):
+def test_a_send_under_way_is_waited_for_while_it_holds_the_response(app, phone, monkeypatch):
     """Sam's other tab sends: it has locked the response when the save comes, and locks the
     assignment only once the save waits. The save holds nothing the send still needs (on
     PostgreSQL it locks the response before the assignment, as a send does: the other way round
@@ -188,6 +195,7 @@ def test_a_send_under_way_is_waited_for_whatever_it_locks_first(app, phone, monk
     as sent, which keeps its time of sending."""
     client, url, assignment_id = phone
     sam_id = sams(app).id
+    sent_at = utcnow()
 
     def send(connection, save_waits):
         connection.execute(select(Response.id).where(Response.id == sam_id).with_for_update())
@@ -198,14 +206,83 @@ def test_a_send_under_way_is_waited_for_whatever_it_locks_first(app, phone, monk
         connection.execute(
             update(Response)
             .where(Response.id == sam_id)
-            .values(answers={"close": 3}, submitted_at=utcnow())
+            .values(answers={"close": 3}, submitted_at=sent_at)
         )
 
     saved = _save_while(app, client, url, monkeypatch, send)
     assert saved.get_json()["saved"] is True
     sam = sams(app)
     assert sam.answers == {"close": 3, "wish": "Walks"}
-    assert sam.submitted_at is not None
+    assert sam.submitted_at == sent_at
+
+
+def test_saves_and_sends_lock_the_response_before_the_assignment():
+    """Every statement that locks both takes them in one order, so no two of them deadlock: the
+    send's lookup, the autosave's locked lookup and its conditional update."""
+    for statement in (OWN_FOR_UPDATE, FOR_AUTOSAVE_LOCKED, SAVE_IF_UNCHANGED):
+        sql = str(statement.compile(dialect=postgresql.dialect()))
+        assert sql.rstrip(")").endswith("FOR UPDATE OF response, assignment"), sql
+
+
+@server_only
+def test_the_save_made_again_holds_its_locks_to_the_end(app, phone, monkeypatch):
+    """When the update misses (another tab saved in between), the save is made again from a
+    locked lookup in one transaction: while it merges, the counselor cannot close the worksheet."""
+    client, url, assignment_id = phone
+    client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+    sam = sams(app)
+    module = importlib.import_module("clinic.respond.autosave")
+    real, merges, tried = module.merge_draft, [], []
+
+    def merge(answers, *args):
+        merges.append(dict(answers))
+        with get_engine().connect() as other:
+            if len(merges) == 1:  # another tab saves in between
+                other.execute(
+                    update(Response)
+                    .where(Response.id == sam.id)
+                    .values(answers={"wish": "Dancing"}, updated_at=stamp(sam.updated_at))
+                )
+                other.commit()
+            else:  # the counselor's close tries to lock the worksheet meanwhile
+                lock = select(Assignment.id).where(Assignment.id == assignment_id)
+                with pytest.raises(OperationalError, match="could not obtain lock"):
+                    other.execute(lock.with_for_update(nowait=True))
+                tried.append(True)
+        return real(answers, *args)
+
+    monkeypatch.setattr(module, "merge_draft", merge)
+    result = client.post(url, data={"section": "0", "close": "3", "autosave": "1"})
+    assert result.get_json()["saved"] is True
+    assert len(merges) == 2 and tried == [True]
+    assert sams(app).answers == {"close": 3, "wish": "Dancing"}
+
+
+@server_only
+def test_connections_go_back_to_the_pool_out_of_autocommit(app, phone):
+    """Saves switch their connection to autocommit; whatever the save comes to (saved, made
+    again, refused, no response of this browser's), every connection in the pool is back to
+    transactions after it."""
+    client, url, assignment_id = phone
+    stranger = app.test_client()
+    client.post(url, data={"section": "1", "wish": "Walks", "autosave": "1"})
+    assert stranger.post(url, data={"section": "1", "autosave": "1"}).status_code == 404
+    with app.app_context():
+        connection = get_engine().connect()
+        connection.execute(
+            update(Assignment).where(Assignment.id == assignment_id).values(closed_at=utcnow())
+        )
+        connection.commit()
+        connection.close()
+    assert client.post(url, data={"section": "1", "autosave": "1"}).status_code == 409
+    with app.app_context():
+        engine = get_engine()
+        held = [engine.connect() for _ in range(engine.pool.checkedin())]
+        try:
+            assert held and not any(c.connection.dbapi_connection.autocommit for c in held)
+        finally:
+            for c in held:
+                c.close()
 
 
 def _save_while(app, client, url, monkeypatch, hold):

@@ -1,16 +1,18 @@
-"""A partner's page saving as they type, with the least work a save needs: one indexed lookup,
-one update, one commit, and the link's "last used" written only when its minute has changed. No
-objects are loaded, tracked or flushed.
+"""A partner's page saving as they type, with the least work a save needs: one indexed lookup
+and one update, and the link's "last used" written only when its minute has changed. No objects
+are loaded, tracked or flushed.
 
 The lookup takes no lock: the answers are merged while others write, and the update then
 stores them only if the working copy is as it was read (its "saved at" moves forward with every
 save) and the worksheet still takes answers. On SQLite that keeps the one write lock, which every
 writer of the practice waits for, for the update and the commit alone. On PostgreSQL the lookup
-and the update are each a transaction of their own (autocommit): two round trips to the server
-where BEGIN, a locked read, the update and COMMIT took four. There the update locks what it
-checks, so a close, a review or a send under way is waited for and then seen. When the update
-finds the copy changed, the save is made again from a locked lookup in one transaction, as a
-button's save is.
+and the update are each a transaction of their own (autocommit, with no BEGIN or COMMIT to
+send): two round trips to the server where BEGIN, a locked read, the update and COMMIT took
+four; the link's "last used", when written, is a third, after the answers are stored. There the
+update locks what it checks, so a close, a review or a send under way is waited for and then
+seen. When the update finds the copy changed, or the worksheet closed or reviewed, the save is
+made again from a locked lookup in one transaction, as a button's save is, which then saves,
+refuses or finds no response.
 
 It makes the same checks and the same merge as a button's save, for the questions the page says
 were touched; a button's post, which also moves between parts or sends, goes through the full
@@ -97,7 +99,7 @@ def _save(
             connection.execution_options(isolation_level=level)
         row = own_for_autosave(connection, response_id, started, lock=locked)
         if row is None:
-            return None  # leaving the connection rolls back
+            return None  # leaving the connection ends its transaction, if any
         if answers_locked(row.submitted_at, row.reviewed_at, row.closed_at):
             closed = row.closed_at is not None
             return Autosaved(False, message=closed_or_reviewed_message(closed=closed))
@@ -115,7 +117,7 @@ def _save(
         else:
             values.update(seen_updated_at=row.updated_at, seen_submitted_at=row.submitted_at)
             if connection.execute(SAVE_IF_UNCHANGED, values).rowcount != 1:
-                continue  # saved or sent in between: merge into what is there now, locked
+                continue  # changed in between: merge into what is there now, locked
         if use_to_note(row.last_used_at, now):
             connection.execute(NOTE_USE, {"link_id": row.link_id, "now": now})
         connection.commit()
