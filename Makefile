@@ -46,9 +46,11 @@ bench: $(VENV)/.test-extras
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/start.py
 
-# make bench-load: pages, autosave and exports under load against a hello-world baseline, on
-# SQLite and PostgreSQL (needs Debian's wrk; BENCH_ARGS=--quick for a short SQLite-only run)
+# make bench-load: autosave's cost one save at a time, then pages, autosave and exports under
+# load against a hello-world baseline, on SQLite and PostgreSQL (needs Debian's wrk;
+# BENCH_ARGS=--quick for a short SQLite-only run under load)
 bench-load: $(VENV)/.test-extras
+	$(BIN)/python bench/saves.py
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # make screenshots: pictures of the main pages in docs/screenshots/ (needs Debian's chromium)

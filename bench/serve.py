@@ -206,14 +206,19 @@ def start_partner(base: str, token: str, response_id: int, slug: str) -> tuple[s
     answer to the first question."""
     phone = Browser(base)
     phone.post(f"/l/{token}", {"code": CODE})
-    csrf = phone.csrf(f"/r/{response_id}")
+    fields = {"csrf_token": phone.csrf(f"/r/{response_id}"), **autosave_fields(slug)}
+    return f"/r/{response_id}", phone.cookie(), urllib.parse.urlencode(fields)
+
+
+def autosave_fields(slug: str) -> dict[str, str]:
+    """What the page's script posts (but its CSRF token) as a partner answers the worksheet's
+    first question."""
     question = load_file(ROOT / "worksheets" / f"{slug}.toml").sections[0].questions[0]
     value = str(question.min) if question.min is not None else "A quiet walk"
     if question.options:
         value = question.options[0].value
     name = f"{question.id}.{question.items[0].id}" if question.items else question.id
-    fields = {"csrf_token": csrf, "section": "0", "autosave": "1", "changed": question.id}
-    return f"/r/{response_id}", phone.cookie(), urllib.parse.urlencode({**fields, name: value})
+    return {"section": "0", "autosave": "1", "changed": question.id, name: value}
 
 
 class exporting:  # noqa: N801  (used as a context manager)
