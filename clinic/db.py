@@ -17,7 +17,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from .sqlite import file_engine, leave_queue, sqlite_path, wait_turn
+from .sqlite import add_functions, file_engine, leave_queue, sqlite_path, wait_turn
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -70,9 +70,11 @@ def make_engine(url: str) -> Engine:
     if path is None:
         engine = create_engine(url) if url.startswith("sqlite") else server_engine(url)
         _watch_writes(engine, lock_first=False)
-        return engine
-    engine = file_engine(url, path)
-    _watch_writes(engine, lock_first=True)
+    else:
+        engine = file_engine(url, path)
+        _watch_writes(engine, lock_first=True)
+    if engine.dialect.name == "sqlite":
+        add_functions(engine)
     return engine
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .catalog import stored_worksheet
+from .dates import local_date, viewer_zone
 from .db import get_db
 from .models import Assignment, CounselingSession, Couple, Response, Round
 from .worksheets.compare import Trend, TrendPoint, WorksheetReview, build_review, scores
@@ -48,26 +49,35 @@ class CouplePage:
     trends: list[tuple[str, str, tuple[Trend, ...]]]
 
 
-def _day(column: Any) -> ColumnElement[str]:
-    """A UTC date or datetime column as its day, "YYYY-MM-DD", for ordering a mixed list."""
-    if get_db().get_bind().dialect.name == "postgresql":
-        if column.type.python_type is date:
-            return func.to_char(column, "YYYY-MM-DD")
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.substr(column, 1, 10)  # SQLite keeps them as UTC text
+def _date_text(column: Any) -> ColumnElement[str]:
+    """A date column as "YYYY-MM-DD", for ordering a mixed list (SQLite keeps it as that)."""
+    return func.to_char(column, "YYYY-MM-DD") if _on_postgresql() else column
+
+
+def _zone_day(column: Any, zone: str) -> ColumnElement[str]:
+    """The day a datetime column's time fell on in zone, as "YYYY-MM-DD"."""
+    if _on_postgresql():
+        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD")
+    return func.zone_day(column, zone)  # clinic.sqlite
+
+
+def _on_postgresql() -> bool:
+    return get_db().get_bind().dialect.name == "postgresql"
 
 
 def couple_page(couple: Couple, page: int) -> CouplePage:
-    """One page of the couple's timeline (sessions and worksheets given, newest first), the
-    worksheets the page lists and the progress charts."""
+    """One page of the couple's timeline (sessions and worksheets given, newest first, each
+    worksheet on the day it was given where the counselor is), the worksheets the page lists
+    and the progress charts."""
     db = get_db()
+    zone = viewer_zone()
     entries = union_all(
         select(
-            _day(Assignment.created_at).label("day"),
+            _zone_day(Assignment.created_at, getattr(zone, "key", "UTC")).label("day"),
             literal(0).label("kind"),
             Assignment.id.label("id"),
         ).where(Assignment.couple_id == couple.id),
-        select(_day(CounselingSession.held_on), literal(1), CounselingSession.id).where(
+        select(_date_text(CounselingSession.held_on), literal(1), CounselingSession.id).where(
             CounselingSession.couple_id == couple.id
         ),
     ).subquery()
@@ -116,7 +126,7 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
     by_id = {a.id: a for a in assignments}
     recent = {a.id for a in assignments[:RECENT]}  # the newest are all among those loaded
     timeline: list[tuple[date, str, Any]] = [
-        (by_id[i].created_at.date(), "assignment", by_id[i])
+        (local_date(by_id[i].created_at, zone), "assignment", by_id[i])
         if kind == 0
         else (meetings[i].held_on, "session", meetings[i])
         for kind, i in on_page

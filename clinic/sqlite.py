@@ -22,8 +22,10 @@ import fcntl
 import os
 import stat
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -91,6 +93,23 @@ def file_engine(url: str, path: Path) -> Engine:
             os.close(fd)  # lets go of the queue too
 
     return engine
+
+
+def add_functions(engine: Engine) -> None:
+    """SQL functions SQLite lacks, on each of engine's connections: zone_day(stored, zone)."""
+
+    @event.listens_for(engine, "connect")
+    def _functions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("zone_day", 2, zone_day, deterministic=True)
+
+
+def zone_day(stored: str | None, zone: str) -> str | None:
+    """The day a stored time (UTC, as SQLite keeps it: "2027-01-15 04:30:00.000000") fell on
+    in zone, as "YYYY-MM-DD"; PostgreSQL's to_char(timezone(zone, t), 'YYYY-MM-DD')."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def wait_turn(info: dict[Any, Any]) -> None:

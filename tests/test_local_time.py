@@ -138,6 +138,33 @@ def test_a_notes_time_reads_in_the_counselors_zone_with_its_abbreviation(
     assert "Jan 14, 23:30 EST" in text_of(client.get("/sessions/1"))
 
 
+@pytest.mark.clock(EVENING)
+def test_the_timeline_puts_a_worksheet_on_the_day_it_was_given_where_the_counselor_is(
+    client, counselor, make_couple, make_assignment
+):
+    """Given at 23:30 on January 14 in New York (04:30 on the 15th in UTC), after that day's
+    session: the timeline has it on the 14th, under the session (on one day, the session comes
+    first). For a counselor in Berlin, where it was the 15th already, it is the newest."""
+    couple = make_couple(counselor)
+    client.post(f"/couples/{couple}/sessions", data={"held_on": "2027-01-14", "note": "Evening"})
+    make_assignment(couple)
+    assert timeline_of(client, couple) == [
+        ("session", "Jan 14, 2027"),
+        ("assignment", "Jan 14, 2027"),
+    ]
+    client.post("/account/time-zone", data={"time_zone": "Europe/Berlin"})
+    assert timeline_of(client, couple) == [
+        ("assignment", "Jan 15, 2027"),
+        ("session", "Jan 14, 2027"),
+    ]
+
+
+def timeline_of(client, couple: int) -> list[tuple[str, str]]:
+    """(kind, date) of each entry on the first page of the couple's timeline, as it reads."""
+    html = client.get(f"/couples/{couple}").get_data(as_text=True)
+    return re.findall(r'<li class="timeline-(\w+)">\s*<span class="timeline-date">([^<]+)<', html)
+
+
 @pytest.mark.parametrize(
     "typed", ["Mars/Olympus_Mons", "Europe/Berlinn", "../../etc/passwd", "localtime", "Factory"]
 )
