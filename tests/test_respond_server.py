@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from clinic.db import get_db
-from clinic.models import AuditEvent, Response
+from clinic.models import Assignment, AuditEvent, Response
 
 from .conftest import CODE
 
@@ -112,7 +112,9 @@ def test_two_partners_saving_at_once_lose_nothing(
 
 
 def test_submits_at_the_same_moment(app, server, counselor, make_couple, make_assignment):
-    _, tokens = make_assignment(make_couple(counselor))
+    """Both partners send at once, each pressing Send twice: each set is sent once, and the
+    worksheet then waits on the counselor, both answered (what the dashboard lists)."""
+    assignment_id, tokens = make_assignment(make_couple(counselor))
     phones = [started(server, token) for token in tokens]
     full = {"close": "3", "often": "daily", "touch.hugs": "4", "touch.hands": "2"}
     for phone, url in phones:
@@ -137,6 +139,9 @@ def test_submits_at_the_same_moment(app, server, counselor, make_couple, make_as
             .where(AuditEvent.action == "submit_response")
         )
         assert submits == 2
+        assignment = get_db().get(Assignment, assignment_id)
+        assert assignment.waiting_on == "counselor"
+        assert assignment.both_sent_at == max(row.submitted_at for row in rows)
 
 
 def test_tokens_stay_out_of_the_request_log(
