@@ -18,12 +18,16 @@ request in a fresh process. It prints one line per figure:
     start.first_request 0.35 s
 
 --quick: 1,000 couples on SQLite, short runs (a couple of minutes in all).
+--before PATH: an older tree (a git worktree) served beside this one on the same database, its
+autosave and exports measured in the same runs (load.autosave.before.*), with each tree's CPU
+time per save: a change's effect on a shared machine whose speed drifts between runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -42,6 +46,7 @@ from bench.serve import (  # noqa: E402
     Server,
     exporting,
     interleaved,
+    median_run,
     posts,
     start_partner,
     wrk,
@@ -61,6 +66,12 @@ def main() -> None:
         help="a database on the server to make and drop the bench's own database from",
     )
     parser.add_argument("--quick", action="store_true", help="1,000 couples, SQLite, short runs")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="an older tree (a git worktree), served beside this one: its autosave and exports "
+        "are measured in turn with this tree's, in the same runs, as load.autosave.before.*",
+    )
     parser.add_argument("--plans", metavar="FILE", help="add the pages' query plans to FILE")
     parser.add_argument("--no-load", action="store_true", help="seed, count and plan only")
     parser.add_argument(
@@ -214,7 +225,10 @@ def under_load(
     """Each page against hello world, autosave at 32 connections, then while exports run."""
     only = set(args.only.split(","))
     app, hello = Server("clinic:create_app()", env), Server("bench.hello:app", env)
+    servers = {"": app}
     try:
+        if args.before:
+            servers[".before"] = Server("clinic:create_app()", env, args.before.resolve())
         counselor = Browser(app.url)
         counselor.post("/login", {"email": seeding.EMAIL, "password": seeding.PASSWORD})
         partners = [start_partner(app.url, *partner) for partner in seeded.partners]
@@ -234,26 +248,51 @@ def under_load(
                 cookie=cookie,
             )
             report(f"load.{page}.{tag}", base, case)
-        autosave = posts(partners)
+        autosave = posts(partners)  # the same cookies open both trees: one secret key
         if "autosave" in only:
-            base, case = interleaved(
-                hello.url + "/", app.url + "/", args.seconds, 32, args.rounds, script=autosave
-            )
-            report(f"load.autosave.{tag}", base, case)
+            autosave_figures(hello, servers, tag, args, autosave)
         if "export" not in only:
             return
-        with exporting(counselor, seeded.session_id):
-            during = wrk(app.url + "/", args.seconds, 32, script=autosave)
-            sign_in = wrk(app.url + "/login", args.seconds, args.connections)
-        for name, run in (("autosave_during_export", during), ("signin_during_export", sign_in)):
-            over = "" if run.done else "over "  # nothing answered within the run
-            print(f"load.{name}.{tag}.p99 {over}{run.p99_ms:.0f} ms ({run.done} requests)")
-            if run.errors:
-                print(f"load.{name}.{tag}.errors {run.errors} count")
-        sys.stdout.flush()
+        for suffix, server in servers.items():
+            exports = Browser(server.url)
+            exports.post("/login", {"email": seeding.EMAIL, "password": seeding.PASSWORD})
+            with exporting(exports, seeded.session_id):
+                during = wrk(server.url + "/", args.seconds, 32, script=autosave)
+                sign_in = wrk(server.url + "/login", args.seconds, args.connections)
+            for name, run in (
+                (f"autosave_during_export{suffix}", during),
+                (f"signin_during_export{suffix}", sign_in),
+            ):
+                over = "" if run.done else "over "  # nothing answered within the run
+                print(f"load.{name}.{tag}.p99 {over}{run.p99_ms:.0f} ms ({run.done} requests)")
+                if run.errors:
+                    print(f"load.{name}.{tag}.errors {run.errors} count")
+            sys.stdout.flush()
     finally:
-        app.stop()
-        hello.stop()
+        for server in (*servers.values(), hello):
+            server.stop()
+
+
+def autosave_figures(
+    hello: Server, servers: dict[str, Server], tag: str, args: argparse.Namespace, script: str
+) -> None:
+    """Autosave at 32 connections: in each round hello world, then each tree (this one and,
+    with --before, the older one, in alternating order), with the app's CPU time per save."""
+    base_runs: list[Run] = []
+    runs: dict[str, list[Run]] = {suffix: [] for suffix in servers}
+    cpu: dict[str, list[float]] = {suffix: [] for suffix in servers}
+    for n in range(args.rounds):
+        base_runs.append(wrk(hello.url + "/", args.seconds, 32))
+        for suffix, server in list(servers.items())[:: 1 if n % 2 == 0 else -1]:
+            used = server.cpu_seconds()
+            run = wrk(server.url + "/", args.seconds, 32, script=script)
+            runs[suffix].append(run)
+            cpu[suffix].append((server.cpu_seconds() - used) / max(1, run.done))
+    base = median_run(base_runs)
+    for suffix in servers:
+        name = f"load.autosave{suffix}.{tag}"
+        report(name, base, median_run(runs[suffix]))
+        print(f"{name}.cpu {statistics.median(cpu[suffix]) * 1000:.2f} ms a save (the app's)")
 
 
 def report(name: str, base: Run, case: Run) -> None:

@@ -36,13 +36,18 @@ def free_port() -> int:
 class Server:
     """gunicorn --config python:clinic.serving (two workers) serving app on a free port."""
 
-    def __init__(self, app: str, env: dict[str, str]) -> None:
+    def __init__(self, app: str, env: dict[str, str], tree: Path = ROOT) -> None:
+        """tree: the code to serve (a git worktree of an older commit, say)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [GUNICORN, "--config", "python:clinic.serving"]
         command += ["--bind", f"127.0.0.1:{self.port}", app]
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            cwd=tree,
+            env={**env, "PYTHONPATH": str(tree)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -55,6 +60,31 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"gunicorn did not start serving {app}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn, its workers and their render processes (read from
+        /proc: Linux only)."""
+        parents: dict[int, int] = {}
+        used: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            parents[int(entry.name)] = int(fields[1])
+            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ours, total = {self.process.pid}, 0.0
+        for pid in sorted(parents):  # a child's pid is not always above its parent's: walk up
+            ancestor = pid
+            while ancestor in parents and ancestor not in ours and ancestor > 1:
+                ancestor = parents[ancestor]
+            if ancestor in ours:
+                ours.add(pid)
+                total += used[pid]
+        return total
 
     def stop(self) -> None:
         self.process.terminate()
@@ -157,10 +187,10 @@ def interleaved(
     for _ in range(rounds):
         base_runs.append(wrk(baseline, seconds, connections))
         case_runs.append(wrk(case, seconds, connections, **case_options))
-    return _median(base_runs), _median(case_runs)
+    return median_run(base_runs), median_run(case_runs)
 
 
-def _median(runs: list[Run]) -> Run:
+def median_run(runs: list[Run]) -> Run:
     return Run(
         statistics.median(r.rps for r in runs),
         statistics.median(r.p50_ms for r in runs),
