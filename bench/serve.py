@@ -50,7 +50,7 @@ class Server:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 urllib.request.urlopen(self.url + "/", timeout=2).close()
                 return
@@ -75,7 +75,9 @@ class Server:
                 continue
             fields = stat[stat.rindex(")") + 2 :].split()
             parents[int(entry.name)] = int(fields[1])
-            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            # utime and stime, and those of its children that have ended (cutime, cstime)
+            ticks = sum(int(n) for n in fields[11:15])
+            used[int(entry.name)] = ticks / os.sysconf("SC_CLK_TCK")
         ours, total = {self.process.pid}, 0.0
         for pid in sorted(parents):  # a child's pid is not always above its parent's: walk up
             ancestor = pid

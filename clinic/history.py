@@ -73,7 +73,7 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
     zone = viewer_zone()
     entries = union_all(
         select(
-            _zone_day(Assignment.created_at, getattr(zone, "key", "UTC")).label("day"),
+            _zone_day(Assignment.created_at, getattr(zone, "key", None) or "UTC").label("day"),
             literal(0).label("kind"),
             Assignment.id.label("id"),
         ).where(Assignment.couple_id == couple.id),

@@ -108,7 +108,9 @@ def zone_day(stored: str | None, zone: str) -> str | None:
     in zone, as "YYYY-MM-DD"; PostgreSQL's to_char(timezone(zone, t), 'YYYY-MM-DD')."""
     if stored is None:
         return None
-    moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(stored)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
