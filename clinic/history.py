@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from .catalog import stored_worksheet
@@ -49,15 +60,11 @@ class CouplePage:
     trends: list[tuple[str, str, tuple[Trend, ...]]]
 
 
-def _date_text(column: Any) -> ColumnElement[str]:
-    """A date column as "YYYY-MM-DD", for ordering a mixed list (SQLite keeps it as that)."""
-    return func.to_char(column, "YYYY-MM-DD") if _on_postgresql() else column
-
-
-def _zone_day(column: Any, zone: str) -> ColumnElement[str]:
-    """The day a datetime column's time fell on in zone, as "YYYY-MM-DD"."""
+def _zone_day(column: Any, zone: str) -> ColumnElement[Any]:
+    """The day a datetime column's time fell on in zone: a date on PostgreSQL, "YYYY-MM-DD" on
+    SQLite, where a date column holds the same text. Either sorts with a date column."""
     if _on_postgresql():
-        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD")
+        return cast(func.timezone(zone, column), Date)
     return func.zone_day(column, zone)  # clinic.sqlite
 
 
@@ -71,17 +78,21 @@ def couple_page(couple: Couple, page: int) -> CouplePage:
     and the progress charts."""
     db = get_db()
     zone = viewer_zone()
+    given = Assignment.couple_id == couple.id
+    held = CounselingSession.couple_id == couple.id
     entries = union_all(
         select(
             _zone_day(Assignment.created_at, getattr(zone, "key", None) or "UTC").label("day"),
             literal(0).label("kind"),
             Assignment.id.label("id"),
-        ).where(Assignment.couple_id == couple.id),
-        select(_date_text(CounselingSession.held_on), literal(1), CounselingSession.id).where(
-            CounselingSession.couple_id == couple.id
-        ),
+        ).where(given),
+        select(CounselingSession.held_on, literal(1), CounselingSession.id).where(held),
     ).subquery()
-    total = select(func.count()).select_from(entries).scalar_subquery()
+    # Counted without the days: each costs a time zone conversion.
+    counted = union_all(
+        select(Assignment.id).where(given), select(CounselingSession.id).where(held)
+    )
+    total = select(func.count()).select_from(counted.subquery()).scalar_subquery()
     query = (
         select(entries.c.kind, entries.c.id, total)
         .order_by(entries.c.day.desc(), entries.c.kind.desc(), entries.c.id.desc())
