@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import start  # noqa: E402
 from bench.load import database_for, prepare  # noqa: E402
 from bench.serve import CODE, autosave_fields  # noqa: E402
 
@@ -81,16 +81,9 @@ def main() -> None:
 
 def run(tree: Path, env: dict[str, str], phones: list[object], saves: int) -> dict[str, float]:
     """One run of saves in a fresh process on tree's code."""
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(phones), str(saves), CODE],
-        env={**env, "PYTHONPATH": str(tree)},
-        cwd=tree,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    found: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    return found
+    argv = (json.dumps(phones), str(saves), CODE)
+    found = start.run({**env, "PYTHONPATH": str(tree)}, tree, CHILD, argv)
+    return {figure: float(str(found[figure])) for figure in ("wall", "cpu")}
 
 
 if __name__ == "__main__":

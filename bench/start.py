@@ -73,9 +73,13 @@ print(json.dumps({{"first_request": done - started, "cpu": cpu}}))
 """
 
 
-def run(env: dict[str, str], tree: Path, code: str | None = None) -> dict[str, object]:
+def run(
+    env: dict[str, str], tree: Path, code: str | None = None, argv: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """Run code (this file's start-up by default) with argv in a fresh Python in tree; the JSON
+    of its last line of output."""
     out = subprocess.run(
-        [sys.executable, "-c", code or CHILD.format(heavy=HEAVY)],
+        [sys.executable, "-c", code or CHILD.format(heavy=HEAVY), *argv],
         env=env,
         cwd=tree,
         check=True,
