@@ -8,7 +8,8 @@ hello-world app under the same gunicorn settings (`--config python:clinic.servin
 workers) and measures them interleaved (baseline, case, baseline, case; medians of each):
 the dashboard, search, a couple page with a long history, a review, the partner's page; then
 partners' autosave at 32 connections, and autosave and the sign-in page while two summary
-exports run. It also counts the SQL statements of each page and times create_app() to the first
+exports run (each export of a session not exported before, so each makes its PDF; the number
+made is printed). It also counts the SQL statements of each page and times create_app() to the first
 request in a fresh process. It prints one line per figure:
 
     load.dashboard.sqlite.10000.ratio 0.27 x      (the page's requests/s over hello world's)
@@ -44,6 +45,7 @@ from bench.serve import (  # noqa: E402
     Browser,
     Run,
     Server,
+    Sessions,
     exporting,
     interleaved,
     median_run,
@@ -255,12 +257,17 @@ def under_load(
             autosave_figures(hello, trees, tag, args, autosave)
         if "export" not in only:
             return
+        sessions = Sessions(seeded.sessions)  # each exported once, by whichever tree
         for suffix, server in trees.items():
             exports = Browser(server.url)
             exports.post("/login", {"email": seeding.EMAIL, "password": seeding.PASSWORD})
-            with exporting(exports, seeded.session_id):
+            with exporting(exports, sessions) as running:
                 during = wrk(server.url + "/", args.seconds, 32, script=autosave)
                 sign_in = wrk(server.url + "/login", args.seconds, args.connections)
+            made = f"{running.made} made, {running.refused} refused as busy"
+            print(f"load.exports{suffix}.{tag} {made}")
+            if running.ran_out:
+                print(f"load.exports{suffix}.{tag}.ran_out: fewer sessions than exports")
             for name, run in (
                 (f"autosave_during_export{suffix}", during),
                 (f"signin_during_export{suffix}", sign_in),

@@ -63,12 +63,13 @@ def token_of(link_id: int) -> str:
 
 @dataclass
 class Seeded:
-    """What the measurements need: the long-history couple, a review, a session, and partner
-    links of open worksheets for the partner's page and autosave."""
+    """What the measurements need: the long-history couple, a review, the sessions whose
+    summaries the exports make, and partner links of open worksheets for the partner's page and
+    autosave."""
 
     couple_id: int = 0
     review_id: int = 0
-    session_id: int = 0
+    sessions: list[int] = field(default_factory=list)  # every session, for exports of each once
     partners: list[tuple[str, int, str]] = field(default_factory=list)  # token, response, slug
 
 
@@ -253,8 +254,7 @@ def _couple(
                     shared=shared,
                     created_at=created + timedelta(days=6),
                 )
-            if n == 0:
-                seeded.session_id = session_id
+            seeded.sessions.append(session_id)
     rows.rows["couple"][-1]["last_activity_at"] = latest
     rows.rows["couple"][-1]["last_session_on"] = held
     if n == 0:

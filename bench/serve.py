@@ -253,29 +253,56 @@ def autosave_fields(slug: str) -> dict[str, str]:
     return {"section": "0", "autosave": "1", "changed": question.id, name: value}
 
 
-class exporting:  # noqa: N801  (used as a context manager)
-    """Two summary exports running over and over, as two counselors pressing Export."""
+class Sessions:
+    """Sessions whose summaries nobody has exported yet, handed out one at a time to the threads
+    that export them: each export then makes its PDF, where a second export of one summary
+    would come from the cache. One for a whole run: its servers keep their PDFs in one instance
+    folder."""
 
-    def __init__(self, counselor: Browser, session_id: int) -> None:
-        self.path = f"/sessions/{session_id}/summary-counselor.pdf"
-        self.counselor, self.stop = counselor, threading.Event()
+    def __init__(self, session_ids: list[int]) -> None:
+        self._left = iter(session_ids)
+        self._lock = threading.Lock()
+
+    def take(self) -> int | None:
+        with self._lock:
+            return next(self._left, None)
+
+
+class exporting:  # noqa: N801  (used as a context manager)
+    """Two summary exports running over and over, as two counselors pressing Export, each for a
+    session not exported before (so each makes its PDF). made: the PDFs answered; refused: the
+    exports answered "try again in a moment"; ran_out: no session was left to export."""
+
+    def __init__(self, counselor: Browser, sessions: Sessions) -> None:
+        self.counselor, self.sessions, self.stop = counselor, sessions, threading.Event()
         self.threads = [threading.Thread(target=self._loop) for _ in range(2)]
+        self.made = self.refused = 0
+        self.ran_out = False
 
     def _loop(self) -> None:
-        request = urllib.request.Request(
-            self.counselor.base + self.path, headers={"Cookie": self.counselor.cookie()}
-        )
         while not self.stop.is_set():
+            session_id = self.sessions.take()
+            if session_id is None:
+                self.ran_out = True
+                return
+            path = f"/sessions/{session_id}/summary-counselor.pdf"
+            request = urllib.request.Request(
+                self.counselor.base + path, headers={"Cookie": self.counselor.cookie()}
+            )
             try:
                 with urllib.request.urlopen(request, timeout=120) as response:
-                    response.read()
-            except urllib.error.HTTPError:  # busy: "try again in a moment"
+                    assert response.read().startswith(b"%PDF"), path
+                self.made += 1
+            except urllib.error.HTTPError as busy:  # "try again in a moment"
+                assert busy.code == 503, f"{path}: {busy.code}"
+                self.refused += 1
                 time.sleep(0.2)
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> exporting:
         for thread in self.threads:
             thread.start()
         time.sleep(0.5)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
