@@ -9,8 +9,8 @@ workers) and measures them interleaved (baseline, case, baseline, case; medians 
 the dashboard, search, a couple page with a long history, a review, the partner's page; then
 partners' autosave at 32 connections, and autosave and the sign-in page while two summary
 exports run (each export of a session not exported before, so each makes its PDF; the number
-made is printed). It also counts the SQL statements of each page and times create_app() to the first
-request in a fresh process. It prints one line per figure:
+made is printed). It also counts the SQL statements of each page and times create_app() to the
+first request in a fresh process. It prints one line per figure:
 
     load.dashboard.sqlite.10000.ratio 0.27 x      (the page's requests/s over hello world's)
     load.autosave.postgresql.p99 41 ms

@@ -271,32 +271,45 @@ class Sessions:
 class exporting:  # noqa: N801  (used as a context manager)
     """Two summary exports running over and over, as two counselors pressing Export, each for a
     session not exported before (so each makes its PDF). made: the PDFs answered; refused: the
-    exports answered "try again in a moment"; ran_out: no session was left to export."""
+    exports answered "try again in a moment"; ran_out: no session was left to export. An export
+    answered otherwise fails the run when the context ends."""
 
     def __init__(self, counselor: Browser, sessions: Sessions) -> None:
         self.counselor, self.sessions, self.stop = counselor, sessions, threading.Event()
         self.threads = [threading.Thread(target=self._loop) for _ in range(2)]
         self.made = self.refused = 0
         self.ran_out = False
+        self.failures: list[BaseException] = []
+        self._lock = threading.Lock()
 
     def _loop(self) -> None:
-        while not self.stop.is_set():
-            session_id = self.sessions.take()
-            if session_id is None:
-                self.ran_out = True
-                return
-            path = f"/sessions/{session_id}/summary-counselor.pdf"
-            request = urllib.request.Request(
-                self.counselor.base + path, headers={"Cookie": self.counselor.cookie()}
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=120) as response:
-                    assert response.read().startswith(b"%PDF"), path
-                self.made += 1
-            except urllib.error.HTTPError as busy:  # "try again in a moment"
-                assert busy.code == 503, f"{path}: {busy.code}"
-                self.refused += 1
-                time.sleep(0.2)
+        try:
+            while not self.stop.is_set():
+                session_id = self.sessions.take()
+                if session_id is None:
+                    self.ran_out = True
+                    return
+                made = self._export(f"/sessions/{session_id}/summary-counselor.pdf")
+                with self._lock:
+                    self.made += made
+                    self.refused += not made
+                if not made:
+                    time.sleep(0.2)
+        except BaseException as failure:  # raised again when the context ends
+            self.failures.append(failure)
+
+    def _export(self, path: str) -> bool:
+        """Whether the PDF came; False for "try again in a moment"."""
+        request = urllib.request.Request(
+            self.counselor.base + path, headers={"Cookie": self.counselor.cookie()}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                assert response.read().startswith(b"%PDF"), f"{path}: not a PDF"
+                return True
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 503, f"{path}: {refused.code}"
+            return False
 
     def __enter__(self) -> exporting:
         for thread in self.threads:
@@ -308,3 +321,5 @@ class exporting:  # noqa: N801  (used as a context manager)
         self.stop.set()
         for thread in self.threads:
             thread.join()
+        if self.failures:
+            raise self.failures[0]
