@@ -264,10 +264,10 @@ def under_load(
             with exporting(exports, sessions) as running:
                 during = wrk(server.url + "/", args.seconds, 32, script=autosave)
                 sign_in = wrk(server.url + "/login", args.seconds, args.connections)
-            made = f"{running.made} made, {running.refused} refused as busy"
-            print(f"load.exports{suffix}.{tag} {made}")
+            print(f"load.exports{suffix}.{tag}.made {running.made} count")
+            print(f"load.exports{suffix}.{tag}.refused {running.refused} count (busy)")
             if running.ran_out:
-                print(f"load.exports{suffix}.{tag}.ran_out: fewer sessions than exports")
+                print(f"load.exports{suffix}.{tag}.ran_out 1 count (fewer sessions than exports)")
             for name, run in (
                 (f"autosave_during_export{suffix}", during),
                 (f"signin_during_export{suffix}", sign_in),
