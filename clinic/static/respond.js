@@ -152,6 +152,23 @@
 
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
+
+  // On a slow phone the page can be shown, and typed in, before this script runs. What was
+  // typed or picked then differs from what the page came with: it is saved as any change is.
+  function differs(field) {
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+    }
+    return field.type !== "hidden" && "defaultValue" in field && field.value !== field.defaultValue;
+  }
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if (field.name && differs(field)) { changed({ target: field }); }
+  });
   form.addEventListener("submit", function (event) {
     // Enter in a one-line answer (Go on a phone) presses the hidden first button, which saves
     // and stays: here that is a save in the background, so the page keeps its place and focus.

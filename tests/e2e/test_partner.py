@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 from sqlalchemy import select
 
 from clinic.db import get_db
@@ -149,6 +149,34 @@ def test_a_problem_autosave_finds_is_tied_to_its_question(
     expect(wish).not_to_have_attribute("aria-invalid", "true")
     expect(wish).to_have_accessible_description("")
     expect(phone.locator("#q-wish .error")).to_have_count(0)
+
+
+def test_what_is_typed_before_the_script_runs_is_saved_too(
+    phone: Page, tokens: Callable[..., list[str]], app: Flask
+):
+    """A slow phone shows the page before its deferred script runs. Here the script is held
+    back until the partner has typed and picked; once it runs, their answers are saved."""
+    sam, _alex = tokens("two-parts")
+    phone.goto(sam)
+    start_worksheet(phone)
+    response_id = _response_id(phone)
+    held: list[Route] = []
+    phone.route("**/respond.js*", lambda route: held.append(route))
+    phone.goto(f"/r/{response_id}?section=1", wait_until="commit")
+    phone.get_by_label("One wish").fill("More walks")
+    phone.get_by_label("Meals").check()
+    for _ in range(100):
+        if held:
+            break
+        phone.wait_for_timeout(50)
+    assert held, "the page never asked for its script"
+    assert "wish" not in _stored(app, response_id)
+
+    held[0].continue_()
+    expect(phone.locator("[data-save-status]")).to_have_text("Saved")
+    stored = _stored(app, response_id)
+    assert stored["wish"] == "More walks"
+    assert stored["things"] == ["meals"]
 
 
 def _tab_to(tab: Page, target: Locator, limit: int = 40) -> None:
