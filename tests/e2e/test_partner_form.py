@@ -27,7 +27,9 @@ def _on_part_two(
     sam, _alex = tokens("two-parts")
     phone.goto(sam)
     start_worksheet(phone)
-    phone.get_by_role("button", name="Next").click()
+    # Until the load, the page's deferred script may not have run: Enter would post the form.
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Next").click()
     expect(phone.get_by_role("heading", name="Part two")).to_be_visible()
     return phone
 
