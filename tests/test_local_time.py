@@ -5,7 +5,10 @@ daylight-saving changes, in the US and in Europe."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +17,7 @@ from flask import g
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from clinic import create_app
+from clinic import ROOT, create_app
 from clinic.dates import day, today
 from clinic.db import get_db
 from clinic.mail.compose import compose
@@ -58,6 +61,27 @@ def test_no_zone_set_takes_the_servers_own(database_url, monkeypatch):
     app = create_app(_config(database_url, TIMEZONE=""))
     assert app.config["TIMEZONE"] == "Europe/Lisbon"
     app.extensions["clinic.db"].kw["bind"].dispose()
+
+
+def test_zones_work_on_a_server_without_a_zone_database(database_url):
+    """A slim container image or Windows has no /usr/share/zoneinfo; the tzdata package stands
+    in. Without it start-up refused even "UTC" as a name this server does not know."""
+    config = {"TESTING": True, "DATABASE_URL": database_url, "TIMEZONE": "Europe/Berlin"}
+    code = (
+        "import zoneinfo\n"
+        "from datetime import UTC, date, datetime\n"
+        "from clinic import create_app\n"
+        "from clinic.dates import local_date, machine_zone, picker_choices\n"
+        "assert zoneinfo.TZPATH == (), zoneinfo.TZPATH\n"
+        f"app = create_app({config!r})\n"
+        "with app.app_context():\n"
+        "    late = datetime(2027, 1, 14, 23, 30, tzinfo=UTC)\n"
+        "    assert local_date(late) == date(2027, 1, 15), local_date(late)\n"
+        "assert 'Europe/Berlin' in picker_choices()['Europe']\n"
+        "assert machine_zone() == 'Asia/Tokyo', machine_zone()\n"
+    )
+    environment = {**os.environ, "PYTHONTZPATH": "", "TZ": "Asia/Tokyo"}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=environment)
 
 
 # 23:30 on January 14 in New York is already 04:30 on January 15 in UTC.
