@@ -1,5 +1,6 @@
-"""A counselor's own account: two-step sign-in (set up, new recovery codes, turn off) and
-signing out on every device. Changing how one signs in needs a recent confirmation."""
+"""A counselor's own account: time zone, password, two-step sign-in (set up, new recovery
+codes, turn off) and signing out on every device. Changing how one signs in needs a recent
+confirmation."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from wtforms import SelectField, ValidationError
 
 from . import twofactor
 from .audit import record
+from .counselors import set_password
 from .dates import day, picker_choices, zone_problem
 from .db import get_db, utcnow
-from .forms import CodeForm, Form
+from .forms import CodeForm, Form, new_password, password_again
 from .models import SignIn
 from .security import login_required
-from .signins import confirmed_required
+from .signins import confirmed_required, start_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 PENDING_SECRET = "totp_setup"  # the secret being set up, until the app proves it has it
@@ -46,6 +48,11 @@ class TimeZoneForm(Form):
         problem = zone_problem(field.data) if field.data else None
         if problem:
             raise ValidationError(problem)
+
+
+class NewPasswordForm(Form):
+    password = new_password("New password")
+    confirm = password_again("New password again")
 
 
 @bp.get("/")
@@ -79,6 +86,30 @@ def change_time_zone() -> ResponseReturnValue:
     get_db().commit()
     flash(f"Saved. It is now {day(utcnow(), 'time')} where you are.")
     return redirect(url_for("account.show") + "#time-zone")
+
+
+@bp.get("/password")
+@login_required
+@confirmed_required
+def password() -> ResponseReturnValue:
+    return render_template("account/password.html", form=NewPasswordForm())
+
+
+@bp.post("/password")
+@login_required
+@confirmed_required
+def change_password() -> ResponseReturnValue:
+    """A new password; other devices signed in with the old one are signed out, this one stays."""
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("account/password.html", form=form), 400
+    counselor = current_user._get_current_object()
+    set_password(counselor, form.password.data or "")
+    record("change_password", counselor)
+    start_session(counselor)  # this device only, with a new sign-in in place of the old
+    get_db().commit()
+    flash("Your password is changed. Any other device or browser signed in as you is signed out.")
+    return redirect(url_for("account.show"))
 
 
 def _setup_page(secret: str, form: CodeForm, status: int = 200) -> ResponseReturnValue:

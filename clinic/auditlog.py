@@ -35,6 +35,8 @@ ACTIONS = {
     "disable_second_factor": "Turned off two-step sign-in",
     "new_recovery_codes": "Made new recovery codes",
     "change_time_zone": "Changed their time zone",
+    "change_password": "Changed their password",
+    "set_password": "Given a new password on the server",
     "reset_second_factor": "Reset a colleague's two-step sign-in",
     "create_first_counselor": "Set up the practice",
     "create_counselor": "Added a counselor",

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from . import ROOT
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
         db_upgrade_command,
         db_revision_command,
         create_counselor_command,
+        set_password_command,
         setup_link_command,
         check_worksheets_command,
         send_due_command,
@@ -91,7 +93,6 @@ def create_counselor_command(email: str, name: str, admin: bool) -> None:
     """Add a counselor; the password is asked for, never taken as an argument."""
     from .counselors import add_counselor, email_taken
     from .forms import EMAIL
-    from .passwords import MAX_LENGTH, MIN_LENGTH
 
     if not EMAIL.fullmatch(email.strip()) or len(email.strip()) > 254:
         raise click.ClickException("Please give an email address like name@example.org.")
@@ -99,14 +100,44 @@ def create_counselor_command(email: str, name: str, admin: bool) -> None:
         raise click.ClickException("Please give a name of 1 to 120 characters.")
     if email_taken(email):
         raise click.ClickException(f"There is already an account with {email.strip().lower()}.")
-    while True:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if MIN_LENGTH <= len(password) <= MAX_LENGTH:
-            break
-        click.echo(f"Please use {MIN_LENGTH} to {MAX_LENGTH} characters.", err=True)
-    counselor = add_counselor(name, email, password, is_admin=admin)
+    counselor = add_counselor(name, email, _ask_password(), is_admin=admin)
     get_db().commit()
     click.echo(f"{counselor.name} can now sign in with {counselor.email}.")
+
+
+@click.command("set-password")
+@click.option("--email", prompt=True)
+@with_appcontext
+def set_password_command(email: str) -> None:
+    """Give a counselor who forgot their password a new one; the password is asked for, never
+    taken as an argument. They are signed out on every device."""
+    from .audit import record
+    from .counselors import set_password
+    from .models import Counselor
+
+    counselor = get_db().scalar(select(Counselor).where(Counselor.email == email.strip().lower()))
+    if counselor is None:
+        raise click.ClickException(f"There is no account with {email.strip().lower()}.")
+    set_password(counselor, _ask_password("New password"))
+    record("set_password", counselor)
+    get_db().commit()
+    click.echo(f"{counselor.name} can now sign in with the new password; any device signed in")
+    click.echo("as them was signed out.")
+    if counselor.totp_secret is not None:
+        click.echo("Two-step sign-in stays on: an admin can reset it under Counselors.")
+    if not counselor.active:
+        click.echo("The account is deactivated: an admin can reactivate it under Counselors.")
+
+
+def _ask_password(label: str = "Password") -> str:
+    """A password typed twice at the terminal, hidden, until it has a length allowed."""
+    from .passwords import MAX_LENGTH, MIN_LENGTH
+
+    while True:
+        password: str = click.prompt(label, hide_input=True, confirmation_prompt=True)
+        if MIN_LENGTH <= len(password) <= MAX_LENGTH:
+            return password
+        click.echo(f"Please use {MIN_LENGTH} to {MAX_LENGTH} characters.", err=True)
 
 
 @click.command("setup-link")

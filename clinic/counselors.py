@@ -10,16 +10,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import exists, func, select
-from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from . import twofactor
 from .access import get_counselor_or_404
 from .audit import record
 from .db import get_db
-from .forms import Form, email_address
+from .forms import Form, email_address, new_password, password_again
 from .models import Counselor
-from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password
+from .passwords import hash_password
 from .security import login_required
 from .signins import confirmed_required, end_every_session
 
@@ -35,24 +35,8 @@ class CounselorForm(Form):
         validators=[DataRequired(), email_address, Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
-    password = PasswordField(
-        "Password",
-        description=f"At least {MIN_LENGTH} characters. A few words you will remember work well.",
-        render_kw={"autocomplete": "new-password"},
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_LENGTH,
-                max=MAX_LENGTH,
-                message=f"Please use at least {MIN_LENGTH} characters (and at most {MAX_LENGTH}).",
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        "Password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password()
+    confirm = password_again()
 
     def validate_email(self, field: EmailField) -> None:
         assert field.data is not None  # DataRequired runs first and stops the chain
@@ -85,6 +69,13 @@ def add_counselor(name: str, email: str, password: str, *, is_admin: bool = Fals
     get_db().add(counselor)
     get_db().flush()
     return counselor
+
+
+def set_password(counselor: Counselor, password: str) -> None:
+    """Give a counselor a new password and sign them out on every device, so a browser left
+    signed in with the old one is not signed in any more; the caller commits."""
+    counselor.password_hash = hash_password(password)
+    end_every_session(counselor)
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:

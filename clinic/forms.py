@@ -7,8 +7,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from .passwords import MAX_LENGTH, MIN_LENGTH
 from .worksheets.answers import clean_text
 
 # A light check: the only real test of an address is a message that arrives.
@@ -49,4 +50,30 @@ class CodeForm(Form):
         "Code",
         validators=[DataRequired("Please type the code."), Length(max=40)],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+def new_password(label: str = "Password") -> Any:
+    """A password being chosen: the length every password keeps to, and a hint."""
+    return PasswordField(
+        label,
+        description=f"At least {MIN_LENGTH} characters. A few words you will remember work well.",
+        render_kw={"autocomplete": "new-password"},
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=f"Please use at least {MIN_LENGTH} characters (and at most {MAX_LENGTH}).",
+            ),
+        ],
+    )
+
+
+def password_again(label: str = "Password again") -> Any:
+    """The same password once more, beside a field made by new_password named "password"."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
