@@ -155,14 +155,11 @@
 
   // On a slow phone the page can be shown, and typed in, before this script runs. What was
   // typed or picked then differs from what the page came with: it is saved as any change is.
+  // (The form's autocomplete="off" keeps browsers from filling in answers they remember from
+  // an older copy of the page, which this would otherwise take for the partner's typing.)
   function differs(field) {
     if (field.type === "checkbox" || field.type === "radio") {
       return field.checked !== field.defaultChecked;
-    }
-    if (field.tagName === "SELECT") {
-      return Array.prototype.some.call(field.options, function (option) {
-        return option.selected !== option.defaultSelected;
-      });
     }
     return field.type !== "hidden" && "defaultValue" in field && field.value !== field.defaultValue;
   }

@@ -179,6 +179,41 @@ def test_what_is_typed_before_the_script_runs_is_saved_too(
     assert stored["things"] == ["meals"]
 
 
+def test_back_to_an_older_copy_of_a_part_shows_and_keeps_what_is_saved_now(
+    phone: Page, tokens: Callable[..., list[str]], app: Flask
+):
+    """The browser's Back to a part as it was before a later change: the page shows the answer
+    saved since, not the one the browser remembers typing there, and saves nothing by itself."""
+    sam, _alex = tokens("two-parts")
+    phone.goto(sam)
+    start_worksheet(phone)
+    status = phone.locator("[data-save-status]")
+    wish = phone.get_by_label("One wish")
+    for move, answer in (("Next", "Walks"), ("Back", None), ("Next", "Dinners")):
+        with phone.expect_navigation():
+            phone.get_by_role("button", name=move).click()
+        if answer:
+            wish.fill(answer)
+            expect(status).to_have_text("Saved")
+    with phone.expect_response(lambda r: r.request.method == "POST"):
+        phone.get_by_label("Meals").check()
+    phone.get_by_label("A story").fill("By the river\nat dusk")
+    expect(status).to_have_text("Saved")
+    response_id = _response_id(phone)
+    posts: list[str] = []
+    phone.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    phone.go_back()  # part one
+    phone.go_back()  # part two, where "Walks" was typed
+    expect(phone.get_by_role("heading", name="Part two")).to_be_visible()
+    expect(wish).to_have_value("Dinners")
+    expect(phone.get_by_label("Meals")).to_be_checked()
+    expect(phone.get_by_label("A story")).to_have_value("By the river\nat dusk")
+    phone.wait_for_timeout(1500)  # past the autosave's delay of 700 ms: answers as saved, no post
+    assert posts == []
+    stored = _stored(app, response_id)
+    assert (stored["wish"], stored["things"]) == ("Dinners", ["meals"])
+
+
 def _tab_to(tab: Page, target: Locator, limit: int = 40) -> None:
     """Press Tab until the target has the focus, as a keyboard user moves through a page."""
     for _ in range(limit):
