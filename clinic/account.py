@@ -8,17 +8,20 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import SelectField, ValidationError
+from wtforms import PasswordField, SelectField, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from . import twofactor
 from .audit import record
+from .confirm import password_checked
 from .counselors import set_password
 from .dates import day, picker_choices, zone_problem
 from .db import get_db, utcnow
 from .forms import CodeForm, Form, new_password, password_again
 from .models import SignIn
+from .passwords import MAX_LENGTH
 from .security import login_required
-from .signins import confirmed_required, start_session
+from .signins import confirmed_required, renew_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 PENDING_SECRET = "totp_setup"  # the secret being set up, until the app proves it has it
@@ -51,6 +54,11 @@ class TimeZoneForm(Form):
 
 
 class NewPasswordForm(Form):
+    current = PasswordField(
+        "Your password now",
+        validators=[DataRequired("Please type your password now."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
     password = new_password("New password")
     confirm = password_again("New password again")
 
@@ -90,23 +98,25 @@ def change_time_zone() -> ResponseReturnValue:
 
 @bp.get("/password")
 @login_required
-@confirmed_required
 def password() -> ResponseReturnValue:
     return render_template("account/password.html", form=NewPasswordForm())
 
 
 @bp.post("/password")
 @login_required
-@confirmed_required
 def change_password() -> ResponseReturnValue:
-    """A new password; other devices signed in with the old one are signed out, this one stays."""
+    """A new password, given the one now (someone at a browser left signed in does not know
+    it). Other devices signed in as the counselor are signed out; this one stays."""
     form = NewPasswordForm()
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form), 400
+    status = password_checked(form, form.current)
+    if status is not None:
+        return render_template("account/password.html", form=form), status
     counselor = current_user._get_current_object()
     set_password(counselor, form.password.data or "")
     record("change_password", counselor)
-    start_session(counselor)  # this device only, with a new sign-in in place of the old
+    renew_session(counselor)
     get_db().commit()
     flash("Your password is changed. Any other device or browser signed in as you is signed out.")
     return redirect(url_for("account.show"))

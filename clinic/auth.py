@@ -205,7 +205,12 @@ def _throttle_keys(email: str) -> LoginKeys:
     address = client_address()
     # Hashed: an email and an address together can be longer than the key column.
     pair = hashlib.sha256(f"{email} {address}".encode()).hexdigest()[:40]
-    return LoginKeys(f"login:pair:{pair}", f"login:address:{address}", f"login:account:{email}")
+    return LoginKeys(f"login:pair:{pair}", f"login:address:{address}", account_key(email))
+
+
+def account_key(email: str) -> str:
+    """What wrong passwords for an account from anywhere count against (they slow it down)."""
+    return f"login:account:{email}"
 
 
 @bp.get("/still-here")

@@ -111,22 +111,30 @@ def create_counselor_command(email: str, name: str, admin: bool) -> None:
 def set_password_command(email: str) -> None:
     """Give a counselor who forgot their password a new one; the password is asked for, never
     taken as an argument. They are signed out on every device."""
+    from . import throttle
     from .audit import record
+    from .auth import account_key
     from .counselors import set_password
     from .models import Counselor
 
-    counselor = get_db().scalar(select(Counselor).where(Counselor.email == email.strip().lower()))
+    address = email.strip().lower()
+    counselor = get_db().scalar(select(Counselor).where(Counselor.email == address))
     if counselor is None:
-        raise click.ClickException(f"There is no account with {email.strip().lower()}.")
+        raise click.ClickException(f"There is no account with {address}.")
     set_password(counselor, _ask_password("New password"))
+    throttle.clear(account_key(address))  # the slowing down after wrong passwords
     record("set_password", counselor)
     get_db().commit()
+    if not counselor.active:
+        click.echo(f"The password is set, but {counselor.name}'s account is deactivated: an")
+        click.echo("admin can reactivate it under Counselors.")
+        return
+    minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
     click.echo(f"{counselor.name} can now sign in with the new password; any device signed in")
-    click.echo("as them was signed out.")
+    click.echo("as them was signed out. After wrong passwords, the browser they were typed in")
+    click.echo(f"may have to wait up to {minutes} minutes first.")
     if counselor.totp_secret is not None:
         click.echo("Two-step sign-in stays on: an admin can reset it under Counselors.")
-    if not counselor.active:
-        click.echo("The account is deactivated: an admin can reactivate it under Counselors.")
 
 
 def _ask_password(label: str = "Password") -> str:

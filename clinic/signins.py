@@ -79,6 +79,17 @@ def start_session(counselor: Counselor) -> None:
     session[CONFIRMED_KEY] = now  # signing in proves who one is, as confirming again does
 
 
+def renew_session(counselor: Counselor) -> None:
+    """After every sign-in of the counselor was ended (a new password): sign in again on this
+    device. Its clock (signed in at, confirmed at) and its form token carry over, so the limit
+    of SESSION_MAX_HOURS is not restarted and pages open in its other tabs still post."""
+    form_token = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    keys = ("signed_in_at", CONFIRMED_KEY, form_token)
+    kept = {key: session[key] for key in keys if key in session}
+    start_session(counselor)
+    session.update(kept)
+
+
 def begin_second_step(counselor: Counselor) -> None:
     """The password was right; this browser now owes a code before it is signed in."""
     session.clear()
