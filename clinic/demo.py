@@ -26,12 +26,10 @@ from .models import (
     Couple,
     Message,
     Partner,
-    Round,
-    SafetyFlag,
     SessionNote,
-    session_assignment,
 )
 from .passwords import hash_password
+from .records.erase import erase
 from .rounds import assign, start_round
 from .safety import raise_flag
 from .worksheets.answers import concerns
@@ -55,23 +53,12 @@ def has_real_data() -> bool:
 
 
 def clear_demo(counselor: Counselor) -> None:
-    """Remove the demo counselor's couples and everything under them."""
+    """Remove the demo counselor's couples and everything under them, as deleting a couple
+    does, whatever was added to them since; then the counselor's own messages and events."""
     db = get_db()
-    couple_ids = select(Couple.id).where(Couple.counselor_id == counselor.id)
-    session_ids = select(CounselingSession.id).where(CounselingSession.couple_id.in_(couple_ids))
-    db.execute(delete(SafetyFlag).where(SafetyFlag.couple_id.in_(couple_ids)))
+    for couple in db.scalars(select(Couple).where(Couple.counselor_id == counselor.id)).all():
+        erase(couple)
     db.execute(delete(Message).where(Message.counselor_id == counselor.id))
-    for assignment in db.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
-        db.delete(assignment)
-    db.flush()
-    for work in db.scalars(select(Round).where(Round.couple_id.in_(couple_ids))):
-        db.delete(work)  # with its links and each partner's place
-    db.flush()
-    db.execute(delete(session_assignment).where(session_assignment.c.session_id.in_(session_ids)))
-    db.execute(delete(SessionNote).where(SessionNote.session_id.in_(session_ids)))
-    db.execute(delete(CounselingSession).where(CounselingSession.couple_id.in_(couple_ids)))
-    for couple in db.scalars(select(Couple).where(Couple.counselor_id == counselor.id)):
-        db.delete(couple)
     db.execute(delete(AuditEvent).where(AuditEvent.counselor_id == counselor.id))
     db.flush()
 

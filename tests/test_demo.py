@@ -7,7 +7,14 @@ import re
 from sqlalchemy import func, select
 
 from clinic.db import get_db
-from clinic.models import Assignment, CounselingSession, Counselor, Couple, Response
+from clinic.models import (
+    Assignment,
+    CounselingSession,
+    Counselor,
+    Couple,
+    Response,
+    SessionAddendum,
+)
 
 
 def counts(app) -> tuple[int, ...]:
@@ -59,3 +66,23 @@ def test_demo_prepares_a_fresh_database_itself(make_app, tmp_path):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert counts(app)[1] == 5
+
+
+def test_demo_runs_again_after_someone_tried_it_out(app, runner):
+    """What a visitor adds to the demo (an addendum to a signed session, a couple of their own)
+    goes with the rest when the demo is made again."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    after_one = counts(app)
+    with app.app_context():
+        db = get_db()
+        demo = db.scalar(select(Counselor).where(Counselor.email == "demo@example.org"))
+        session = db.scalars(select(CounselingSession).order_by(CounselingSession.id)).first()
+        db.add(SessionAddendum(session=session, author=demo, text="Added while trying it out"))
+        db.add(Couple(counselor=demo, label="Tried & Out"))
+        db.commit()
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert counts(app) == after_one
+    with app.app_context():
+        assert get_db().scalar(select(func.count()).select_from(SessionAddendum)) == 0
+        assert get_db().scalar(select(Couple).where(Couple.label == "Tried & Out")) is None
