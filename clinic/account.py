@@ -1,6 +1,6 @@
 """A counselor's own account: time zone, password, two-step sign-in (set up, new recovery
-codes, turn off) and signing out on every device. Changing how one signs in needs a recent
-confirmation."""
+codes, turn off) and signing out on every device. A new password needs the one now; changing
+two-step sign-in needs a recent confirmation."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The pages that guard the practice's data, in a browser: two-step sign-in, confirming who one
-is, the audit log, and a couple's export and deletion. Each passes the checks."""
+is, the audit log, a couple's export and deletion, and a new password. Each passes the checks."""
 
 from __future__ import annotations
 
